@@ -1,0 +1,144 @@
+"""Shared helpers for the book's scripts and tests: the TOC, the repository URL, the
+Colab install cell and notebook normalisation. Standard library plus nbformat/PyYAML."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import nbformat
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = "return-sequences-companion"
+COLAB_MARKER = "# Colab only: install the companion package"
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+LANGUAGE_INFO = {
+    "name": "python",
+    "file_extension": ".py",
+    "mimetype": "text/x-python",
+    "nbconvert_exporter": "python",
+    "pygments_lexer": "ipython3",
+    "codemirror_mode": {"name": "ipython", "version": 3},
+}
+#: Cell metadata keys that only record when or how a notebook was last run.
+VOLATILE_CELL_KEYS = ("execution", "ExecuteTime", "collapsed", "scrolled", "papermill",
+                      "vscode", "widgets")
+#: The environment every notebook runs in, here and under nbval (see tests/conftest.py).
+QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0", "PYTHONHASHSEED": "0"}
+
+
+def config() -> dict:
+    return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+
+
+def repository_url() -> str:
+    return str(config()["repository"]["url"]).rstrip("/")
+
+
+def branch() -> str:
+    return str(config()["repository"].get("branch", "main"))
+
+
+def toc_files() -> list[str]:
+    """Every page of ``_toc.yml`` in reading order, without suffix (``book/index``)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return files
+
+
+def toc_notebooks() -> list[Path]:
+    return [ROOT / f"{name}.ipynb" for name in toc_files()
+            if (ROOT / f"{name}.ipynb").exists()]
+
+
+def colab_cell_source(url: str | None = None, ref: str | None = None) -> str:
+    """The first code cell of every notebook: install the companion, in Colab only."""
+    url = (url or repository_url()).rstrip("/")
+    ref = ref or branch()
+    return (
+        f"{COLAB_MARKER} (prints nothing elsewhere).\n"
+        "import sys\n"
+        "\n"
+        'if "google.colab" in sys.modules:\n'
+        f'    %pip install -q "{PACKAGE} @ git+{url}@{ref}"'
+    )
+
+
+def first_code_cell(nb) -> nbformat.NotebookNode | None:
+    return next((cell for cell in nb.cells if cell.cell_type == "code"), None)
+
+
+def set_colab_cell(nb, url: str | None = None) -> bool:
+    """Write the Colab cell into ``nb`` (replacing an older one). True if it changed."""
+    source = colab_cell_source(url)
+    cell = first_code_cell(nb)
+    if cell is not None and cell.source.startswith(COLAB_MARKER):
+        if cell.source == source:
+            return False
+        cell.source = source
+        return True
+    new = nbformat.v4.new_code_cell(source)
+    new.id = "colab-install"
+    index = nb.cells.index(cell) if cell is not None else len(nb.cells)
+    nb.cells.insert(index, new)
+    return True
+
+
+class NormaliseError(ValueError):
+    pass
+
+
+def normalise(nb, *, name: str = "notebook") -> nbformat.NotebookNode:
+    """Drop volatile metadata and copy figure alt text into the cell metadata.
+
+    An image output must come from a ``companion`` figure, whose plain-text form is its
+    alt text; that text becomes the cell's ``mystnb.image.alt`` so the HTML ``<img>``
+    has an ``alt`` attribute. A bare Matplotlib figure raises ``NormaliseError``.
+    """
+    nb = copy.deepcopy(nb)
+    nb.metadata = nbformat.NotebookNode(
+        kernelspec=copy.deepcopy(KERNELSPEC), language_info=copy.deepcopy(LANGUAGE_INFO))
+    for index, cell in enumerate(nb.cells):
+        for key in VOLATILE_CELL_KEYS:
+            cell.metadata.pop(key, None)
+        if cell.cell_type != "code":
+            cell.pop("outputs", None)
+            cell.pop("execution_count", None)
+            continue
+        alts = []
+        for output in cell.outputs:
+            data = output.get("data", {})
+            if "image/png" in data or "image/svg+xml" in data:
+                alt = data.get("text/plain", "")
+                if isinstance(alt, list):
+                    alt = "".join(alt)
+                if not alt or alt.startswith("<Figure size"):
+                    raise NormaliseError(
+                        f"{name}, cell {index}: an image without alt text; draw it with a "
+                        "companion figure function (they return a BookFigure) or set "
+                        "alt_text on a companion.figures.new_figure()")
+                alts.append(alt)
+        mystnb = cell.metadata.get("mystnb", {})
+        if alts:
+            mystnb.setdefault("image", {})["alt"] = " ".join(alts)
+        elif "image" in mystnb:
+            mystnb["image"].pop("alt", None)
+            if not mystnb["image"]:
+                mystnb.pop("image")
+        if mystnb:
+            cell.metadata["mystnb"] = mystnb
+        else:
+            cell.metadata.pop("mystnb", None)
+    nbformat.validator.normalize(nb)
+    return nb

@@ -1,0 +1,125 @@
+"""The chapter notebooks: table of contents, Colab cell, normalised metadata, alt text,
+and proof that nbval catches an output that drifted."""
+
+from __future__ import annotations
+
+import copy
+import re
+import subprocess
+import sys
+
+import booktools
+import nbformat
+import pytest
+
+NOTEBOOKS = booktools.toc_notebooks()
+IDS = [path.stem for path in NOTEBOOKS]
+
+
+def read(path):
+    return nbformat.read(path, as_version=4)
+
+
+def test_every_toc_entry_is_a_notebook():
+    missing = [name for name in booktools.toc_files()
+               if not (booktools.ROOT / f"{name}.ipynb").exists()]
+    assert missing == []
+
+
+def test_every_notebook_in_book_is_in_the_toc():
+    listed = set(NOTEBOOKS)
+    orphans = [p.name for p in sorted((booktools.ROOT / "book").glob("*.ipynb"))
+               if p not in listed]
+    assert orphans == [], "add these notebooks to _toc.yml or remove them"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_first_code_cell_installs_companion_in_colab_only(path):
+    cell = booktools.first_code_cell(read(path))
+    assert cell.source == booktools.colab_cell_source()
+    assert booktools.repository_url() in cell.source
+    assert 'if "google.colab" in sys.modules:' in cell.source
+    assert cell.outputs == [], "outside Colab the install cell must print nothing"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_is_normalised(path):
+    nb = read(path)
+    assert nb.metadata.kernelspec.name == "python3"
+    assert booktools.normalise(nb, name=path.name) == nb, "run `make notebooks`"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_is_fully_executed(path):
+    counts = [cell.execution_count for cell in read(path).cells if cell.cell_type == "code"]
+    assert None not in counts, "a code cell was never run: run `make notebooks`"
+    assert counts == list(range(1, len(counts) + 1))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_every_figure_has_alt_text(path):
+    for cell in read(path).cells:
+        if cell.cell_type == "code" and any(
+                "image/png" in out.get("data", {}) for out in cell.outputs):
+            assert cell.metadata["mystnb"]["image"]["alt"].strip()
+
+
+def test_normalise_rejects_a_figure_without_alt_text():
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("plt.plot()")
+    cell.outputs = [nbformat.v4.new_output(
+        "display_data", data={"image/png": "iVBOR", "text/plain": "<Figure size 640x480>"})]
+    nb.cells.append(cell)
+    with pytest.raises(booktools.NormaliseError, match="alt text"):
+        booktools.normalise(nb)
+
+
+def test_set_colab_cell_follows_a_new_repository_url():
+    nb = copy.deepcopy(read(NOTEBOOKS[0]))
+    url = "https://github.com/someone/fork-of-the-book"
+    assert booktools.set_colab_cell(nb, url) is True
+    assert f"git+{url}@main" in booktools.first_code_cell(nb).source
+    assert booktools.set_colab_cell(nb, url) is False
+
+
+def _first_shape_output(nb):
+    """Index of the first code cell whose plain-text output is a shape tuple."""
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or "raises-exception" in cell.metadata.get("tags", []):
+            continue
+        for output in cell.outputs:
+            text = output.get("data", {}).get("text/plain", "")
+            if re.fullmatch(r"\((\d+, )+\d+\)", text):
+                return index, output
+    raise AssertionError("no cell prints a shape tuple")
+
+
+def _run_nbval(path):
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", str(path), "--nbval", "--nbval-current-env",
+         "-p", "no:cacheprovider", "-o", "addopts=", "-q", "--rootdir", str(path.parent)],
+        capture_output=True, text=True, timeout=300, cwd=path.parent)
+
+
+@pytest.mark.slow
+def test_nbval_fails_when_a_printed_shape_drifts(tmp_path):
+    source = booktools.ROOT / "book" / "last-hidden-state.ipynb"
+    nb = read(source)
+    index, output = _first_shape_output(nb)
+    nb.cells = nb.cells[: index + 1]
+    faithful = tmp_path / "faithful.ipynb"
+    nbformat.write(nb, faithful)
+
+    stored = output["data"]["text/plain"]
+    drifted_text = re.sub(r"(\d+)\)$", lambda m: f"{int(m.group(1)) + 1})", stored)
+    output["data"]["text/plain"] = drifted_text
+    drifted = tmp_path / "drifted.ipynb"
+    nbformat.write(nb, drifted)
+
+    ok = _run_nbval(faithful)
+    assert ok.returncode == 0, ok.stdout[-3000:]
+    bad = _run_nbval(drifted)
+    assert bad.returncode == 1, bad.stdout[-3000:]
+    report = bad.stdout
+    assert "drifted.ipynb::Cell" in report, "nbval names the notebook and the cell"
+    assert drifted_text in report and stored in report, "and shows both outputs"
