@@ -4,12 +4,18 @@ Importing ``companion`` is cheap: it imports neither TensorFlow, Keras nor
 Matplotlib. Each public name is loaded from its module on first use (PEP 562), and
 the functions that need Keras import it when they are called.
 
-Set-up
+Set-up (``companion.session``)
     start_session, quiet_environment
-Shapes
-    rnn_output_shape, count_params
-Figures
-    BookFigure, unrolled_figure, return_sequences_figure
+Shapes (``companion.shapes``, ``companion.stack``)
+    rnn_output_shape, count_params, predict_stack, trace_shapes, ShapeTrace
+NumPy replay of Keras recurrent layers (``companion.replay``)
+    replay
+Datasets (``companion.datasets``, ``companion.translation``)
+    make_sequence_regression, make_sequence_classification, make_per_timestep_labels,
+    make_sine_series, make_forecasting_windows, make_translation_task, TranslationTask
+Figures (``companion.figures``)
+    BookFigure, new_figure, unrolled_figure, return_sequences_figure, stacked_figure,
+    encoder_decoder_figure, hidden_states_figure, training_curves_figure
 """
 
 from __future__ import annotations
@@ -25,9 +31,25 @@ _EXPORTS = {
     "quiet_environment": "companion.session",
     "rnn_output_shape": "companion.shapes",
     "count_params": "companion.shapes",
+    "predict_stack": "companion.stack",
+    "trace_shapes": "companion.stack",
+    "ShapeTrace": "companion.stack",
+    "replay": "companion.replay",
+    "make_sequence_regression": "companion.datasets",
+    "make_sequence_classification": "companion.datasets",
+    "make_per_timestep_labels": "companion.datasets",
+    "make_sine_series": "companion.datasets",
+    "make_forecasting_windows": "companion.datasets",
+    "make_translation_task": "companion.translation",
+    "TranslationTask": "companion.translation",
     "BookFigure": "companion.figures",
+    "new_figure": "companion.figures",
     "unrolled_figure": "companion.figures",
     "return_sequences_figure": "companion.figures",
+    "stacked_figure": "companion.figures",
+    "encoder_decoder_figure": "companion.figures",
+    "hidden_states_figure": "companion.figures",
+    "training_curves_figure": "companion.figures",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -17,3 +17,12 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import booktools  # noqa: E402
 
 os.environ.update(booktools.QUIET_ENV)
+
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+# Deterministic property tests: the same examples on every run and every machine.
+settings.register_profile(
+    "book", derandomize=True, deadline=None, max_examples=60,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("book")
