@@ -54,7 +54,7 @@ build-strict: $(STAMP)
 	@echo "Built $(CURDIR)/_build/html/index.html"
 
 lint: $(STAMP)
-	$(BIN)/ruff check companion tests scripts book
+	$(BIN)/ruff check companion tests scripts book _ext
 
 format: $(STAMP)
 	$(BIN)/ruff format companion tests scripts
@@ -65,7 +65,7 @@ test: $(STAMP) lint build-strict
 
 # Quick loop: unit tests only, no notebooks, no browser.
 quick: $(STAMP)
-	$(BIN)/python -m pytest tests companion -p no:nbval -m "not slow and not browser" -q
+	$(BIN)/python -m pytest tests companion -m "not slow and not browser" -q
 
 notebooks: $(STAMP)
 	$(BIN)/python scripts/execute_notebooks.py
@@ -74,6 +74,7 @@ sync-url: $(STAMP)
 	$(BIN)/python scripts/sync_repository_url.py
 
 bench: $(STAMP)
+	$(BIN)/python scripts/bench_companion.py
 	$(BIN)/python scripts/bench_notebooks.py
 
 clean:

@@ -8,11 +8,12 @@ Set-up (``companion.session``)
     start_session, quiet_environment
 Shapes (``companion.shapes``, ``companion.stack``)
     rnn_output_shape, count_params, predict_stack, trace_shapes, ShapeTrace
-NumPy replay of Keras recurrent layers (``companion.replay``)
+NumPy replay of Keras recurrent layers (``companion.numpy_replay``)
     replay
 Datasets (``companion.datasets``, ``companion.translation``)
     make_sequence_regression, make_sequence_classification, make_per_timestep_labels,
-    make_sine_series, make_forecasting_windows, make_translation_task, TranslationTask
+    make_sine_series, make_forecasting_windows, make_translation_task, TranslationTask,
+    greedy_decode
 Figures (``companion.figures``)
     BookFigure, new_figure, unrolled_figure, return_sequences_figure, stacked_figure,
     encoder_decoder_figure, hidden_states_figure, training_curves_figure
@@ -34,7 +35,7 @@ _EXPORTS = {
     "predict_stack": "companion.stack",
     "trace_shapes": "companion.stack",
     "ShapeTrace": "companion.stack",
-    "replay": "companion.replay",
+    "replay": "companion.numpy_replay",
     "make_sequence_regression": "companion.datasets",
     "make_sequence_classification": "companion.datasets",
     "make_per_timestep_labels": "companion.datasets",
@@ -42,6 +43,7 @@ _EXPORTS = {
     "make_forecasting_windows": "companion.datasets",
     "make_translation_task": "companion.translation",
     "TranslationTask": "companion.translation",
+    "greedy_decode": "companion.translation",
     "BookFigure": "companion.figures",
     "new_figure": "companion.figures",
     "unrolled_figure": "companion.figures",

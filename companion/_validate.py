@@ -38,25 +38,39 @@ def positive_int(name: str, value: Any, *, hint: str = "") -> int:
 
 def flag(name: str, value: Any) -> bool:
     """Return ``value`` if it is a real ``bool`` (or NumPy bool), else raise."""
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    # NumPy's bool is ``numpy.bool`` in NumPy 2 and ``numpy.bool_`` in NumPy 1; checked
+    # by module and name so that importing the companion does not import NumPy.
+    kind = type(value)
+    numpy_bool = kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_")
+    if isinstance(value, bool) or numpy_bool:
         return bool(value)
     raise TypeError(f"expected {name} to be True or False, got {value!r} of type "
                     f"{type(value).__name__}: pass {name}=True or {name}=False")
 
 
 def choice(name: str, value: Any, options: Iterable[Any], *, hint: str = "") -> Any:
-    """Return ``value`` if it is one of ``options``, else raise ``ValueError``."""
+    """Return the option equal to ``value``, else raise ``ValueError``.
+
+    Strings match any ``str`` subclass (``numpy.str_`` too); other options match only
+    values of their own type, so ``True`` is not mistaken for ``1``.
+    """
     options = tuple(options)
-    try:
-        ok = any(value is option or (option is not None and value == option and
-                                     type(value) is type(option)) for option in options)
-    except Exception:  # values whose == misbehaves (arrays) are simply not options
-        ok = False
-    if not ok:
-        shown = ", ".join(repr(option) for option in options)
-        fix = f": {hint}" if hint else ""
-        raise ValueError(f"expected {name} to be one of {shown}, got {value!r}{fix}")
-    return value
+    for option in options:
+        if value is option:
+            return option
+        if option is None:
+            continue
+        same_kind = type(value) is type(option) or (isinstance(option, str)
+                                                    and isinstance(value, str))
+        try:
+            equal = same_kind and bool(value == option)
+        except Exception:  # values whose == misbehaves (arrays) are simply not options
+            equal = False
+        if equal:
+            return option
+    shown = ", ".join(repr(option) for option in options)
+    fix = f": {hint}" if hint else ""
+    raise ValueError(f"expected {name} to be one of {shown}, got {value!r}{fix}")
 
 
 def layer_name(value: Any) -> str:
@@ -70,7 +84,17 @@ def layer_name(value: Any) -> str:
 
 
 def shape3d(name: str, value: Any) -> tuple[int | None, int | None, int]:
-    """Validate ``(batch_size, timesteps, features)``; ``None`` allowed for the first two."""
+    """Validate ``(batch_size, timesteps, features)``; ``None`` allowed for the first two.
+
+    A TensorFlow ``TensorShape`` (what ``tensor.shape`` gives under the TensorFlow
+    backend) is accepted too, through its ``as_list()`` method.
+    """
+    if type(value).__name__ == "TensorShape" and callable(getattr(value, "as_list", None)):
+        try:
+            value = value.as_list()
+        except ValueError as error:  # unknown rank
+            raise ValueError(f"expected {name} with a known number of dimensions, got "
+                             f"{value!r}: give the tensor a fixed rank") from error
     if not isinstance(value, (tuple, list)):
         raise TypeError(
             f"expected {name} to be a tuple (batch_size, timesteps, features), got "
@@ -98,3 +122,40 @@ def shape3d(name: str, value: Any) -> tuple[int | None, int | None, int]:
                  hint="the last axis must be known: the number of values per timestep")
     return (None if batch is None else int(batch), None if steps is None else int(steps),
             int(features))
+
+
+def seed(value: Any) -> int:
+    """Validate a random seed: an integer from 0 to 2**32 - 1 (NumPy's and TensorFlow's range)."""
+    if not is_int(value):
+        raise TypeError(f"expected seed to be an integer, got {value!r} of type "
+                        f"{type(value).__name__}: pass a whole number such as seed=0")
+    if not 0 <= value < 2**32:
+        raise ValueError(f"expected seed between 0 and 2**32 - 1, got {value}: "
+                         "pass a non-negative whole number such as seed=0")
+    return int(value)
+
+
+def real_array(name: str, value: Any) -> Any:
+    """Convert a NumPy array, a list, a tensor (``.numpy()``) or an ``__array__`` object.
+
+    Returns a ``numpy.ndarray`` of real numbers; anything else raises ``TypeError``.
+    NumPy is imported here, not at module level, so that shape checks stay light.
+    """
+    import numpy as np
+
+    if isinstance(value, (str, bytes, dict, set)) or value is None:
+        raise TypeError(f"expected {name} to be an array of numbers, got "
+                        f"{type(value).__name__}: pass a NumPy array, a list of floats or a "
+                        "Keras/TensorFlow tensor")
+    numpy_method = getattr(value, "numpy", None)
+    try:
+        array = np.asarray(numpy_method() if callable(numpy_method) else value)
+    except Exception as error:  # ragged lists, objects NumPy cannot convert
+        raise TypeError(f"expected {name} to be an array of numbers, got "
+                        f"{type(value).__name__} that NumPy cannot convert ({error}): pass a "
+                        "NumPy array, a flat list of floats or a Keras/TensorFlow tensor"
+                        ) from None
+    if array.dtype.kind not in "iuf":
+        raise TypeError(f"expected {name} to hold real numbers, got dtype {array.dtype}: "
+                        "pass an array of floats")
+    return array

@@ -61,12 +61,7 @@ def start_session(seed: int = 0, *, precision: int = 4) -> None:
     TypeError, ValueError
         If ``seed`` or ``precision`` is not a non-negative integer.
     """
-    if not v.is_int(seed):
-        raise TypeError(f"expected seed to be an integer, got {seed!r} of type "
-                        f"{type(seed).__name__}: pass a whole number such as 0 or 42")
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"expected seed between 0 and 2**32 - 1, got {seed}: "
-                         "pass a smaller non-negative whole number")
+    seed = v.seed(seed)
     if not v.is_int(precision) or precision < 0:
         raise ValueError(f"expected precision to be a non-negative integer, got "
                          f"{precision!r}: pass for example precision=4")

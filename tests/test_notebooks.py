@@ -123,3 +123,19 @@ def test_nbval_fails_when_a_printed_shape_drifts(tmp_path):
     report = bad.stdout
     assert "drifted.ipynb::Cell" in report, "nbval names the notebook and the cell"
     assert drifted_text in report and stored in report, "and shows both outputs"
+
+
+def test_normalise_merges_split_prints_and_drops_traceback_paths():
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("for i in range(2): print(i)\nraise ValueError('bad')")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="0\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="1\n"),
+        nbformat.v4.new_output("error", ename="ValueError", evalue="bad",
+                               traceback=["File /usr/lib/python3/site-packages/x.py", "..."]),
+    ]
+    nb.cells.append(cell)
+    outputs = booktools.normalise(nb).cells[0].outputs
+    assert [o.output_type for o in outputs] == ["stream", "error"]
+    assert outputs[0].text == "0\n1\n"
+    assert outputs[1].traceback == ["ValueError: bad"]

@@ -1,0 +1,5 @@
+"""Helpers for the browser tests of the built book (tests/test_browser.py).
+
+``server`` serves the built HTML on 127.0.0.1 and finds the system Chromium; ``checks``
+holds the per-page checks, plain functions that return a list of problems.
+"""

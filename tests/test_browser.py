@@ -1,0 +1,400 @@
+"""The built book in a real browser: every page of the TOC loads cleanly, shows its
+notebook's title and outputs, offers working launch and download buttons, links the
+chapters in order, is found by search, fits a phone, stays readable in dark mode and
+contacts no server but MathJax's CDN (on pages with math).
+
+Headless Chromium (the system one, never a downloaded browser) drives the HTML of
+``BOOK_HTML_DIR`` (default ``_build/html``), served on 127.0.0.1; every request to
+another host is blocked and recorded. One browser for the session, one context per
+viewing mode, each page visited once per mode: the checks of tests/browser/checks.py run
+during that visit and the tests below read their results. A screenshot of every page in
+every mode lands in ``_build/screenshots/<page>-<mode>.png``.
+
+Without a built book or without Chromium the tests skip, saying what to run; with
+``CI=true`` they fail instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import booktools
+import nbformat
+import pytest
+from browser import checks
+from browser.server import CHROMIUM_ARGS, find_chromium, serve_directory
+
+PAGES = booktools.toc_files()
+IDS = [name.rsplit("/", 1)[-1] for name in PAGES]
+browser_test = pytest.mark.browser
+
+_DESKTOP = {"width": 1280, "height": 900}
+_PHONE = {"width": 390, "height": 844}
+_CONTENT = frozenset({"title", "outputs", "images", "launch", "download"})
+_VIEW = frozenset({"layout", "readability"})
+
+#: Light modes clear localStorage before every page, so that every page is checked as the
+#: first page a reader opens. Dark mode is what the theme switcher stores.
+MODES = {
+    mode.name: mode for mode in (
+        checks.Mode("desktop-light", {"viewport": _DESKTOP, "color_scheme": "light"}, "light",
+                    _CONTENT | _VIEW, init_script="localStorage.clear();"),
+        checks.Mode("phone-light", {"viewport": _PHONE, "is_mobile": True, "has_touch": True,
+                                    "color_scheme": "light"}, "light",
+                    _VIEW, init_script="localStorage.clear();"),
+        checks.Mode("desktop-dark", {"viewport": _DESKTOP, "color_scheme": "dark"}, "dark",
+                    _VIEW, init_script='localStorage.setItem("mode", "dark"); '
+                                       'localStorage.setItem("theme", "dark");'),
+    )
+}
+MODE_PAGES = [(mode, name) for mode in MODES for name in PAGES]
+MODE_PAGE_IDS = [f"{mode}-{page_id}" for mode in MODES for page_id in IDS]
+SEARCH_TERMS = ["return_sequences", "return_state"]
+
+
+def _unavailable(message: str):
+    """Skip, or fail under CI, where a real run would be vacuous."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def _mathjax_url() -> str:
+    """Where pages with math load MathJax: the book's ``mathjax_path``, else Sphinx's default."""
+    from sphinx.ext.mathjax import MATHJAX_URL
+
+    sphinx_config = (booktools.config().get("sphinx") or {}).get("config") or {}
+    return sphinx_config.get("mathjax_path", MATHJAX_URL)
+
+
+def _math_hosts() -> frozenset[str]:
+    return frozenset({urlsplit(_mathjax_url()).hostname})
+
+
+class Viewer:
+    """One browser context and page in one mode; visits each page of the book once."""
+
+    def __init__(self, browser, mode: checks.Mode, site: checks.Site, screenshots: Path,
+                 expectations: dict[str, checks.Expectation]) -> None:
+        self.mode, self.site, self.screenshots = mode, site, screenshots
+        self.expectations = expectations
+        self.context = browser.new_context(**mode.context_options)
+        if mode.init_script:
+            self.context.add_init_script(mode.init_script)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(15_000)
+        self.recorder = checks.Recorder(self.context, self.page)
+        self.audits: dict[str, checks.PageAudit] = {}
+
+    def audit(self, name: str) -> checks.PageAudit:
+        if name not in self.audits:
+            shot = self.screenshots / f"{name.rsplit('/', 1)[-1]}-{self.mode.name}.png"
+            self.audits[name] = checks.audit_page(
+                self.page, self.recorder, self.site, self.expectations[name], self.mode,
+                screenshot=shot)
+        return self.audits[name]
+
+
+def _require_built_book(path: Path) -> Path:
+    if not (path / "index.html").is_file():
+        _unavailable(f"no built book in {path}: run `make book` first")
+    return path
+
+
+def _require_chromium() -> Path:
+    chromium = find_chromium()
+    if chromium is None:
+        _unavailable("no Chromium at /usr/bin/chromium or on PATH: install it: "
+                     "apt-get install chromium")
+    return chromium
+
+
+@pytest.fixture(scope="session")
+def html_dir() -> Path:
+    return _require_built_book(
+        Path(os.environ.get("BOOK_HTML_DIR") or booktools.ROOT / "_build" / "html"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    chromium = _require_chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright for Python is missing: pip install -r requirements.txt")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(chromium), headless=True, args=list(CHROMIUM_ARGS))
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def site(html_dir):
+    with serve_directory(html_dir) as base_url:
+        yield checks.Site(base_url=base_url, book_title=str(booktools.config()["title"]),
+                          repository_url=booktools.repository_url(),
+                          branch=booktools.branch(), math_hosts=_math_hosts())
+
+
+def _built_notebook(html_dir: Path, name: str) -> Path:
+    """The copy of a notebook that the HTML was built from (what the download button serves)."""
+    return html_dir / "_sources" / f"{name}.ipynb"
+
+
+@pytest.fixture(scope="session")
+def expectations(html_dir) -> dict[str, checks.Expectation]:
+    """What each page must show, read from the notebook it was built from."""
+    missing = [name for name in PAGES if not _built_notebook(html_dir, name).is_file()]
+    if missing:
+        pytest.fail(f"the build has no copy of {missing} under _sources/: rebuild the book "
+                    "(`make book`)", pytrace=False)
+    return {name: checks.Expectation.from_notebook(name, _built_notebook(html_dir, name))
+            for name in PAGES}
+
+
+@pytest.fixture(scope="session")
+def viewers(browser, site, html_dir, expectations):
+    """The viewers of every mode, created on first use; they list external requests in
+    ``_build/screenshots/external-requests.json`` at the end of the session."""
+    screenshots = html_dir.parent / "screenshots"
+    created: dict[str, Viewer] = {}
+
+    def get(mode: str) -> Viewer:
+        if mode not in created:
+            created[mode] = Viewer(browser, MODES[mode], site, screenshots, expectations)
+        return created[mode]
+
+    yield get
+    report = {mode: {name: audit.external for name, audit in viewer.audits.items()}
+              for mode, viewer in created.items()}
+    if report:
+        checks.dump_json(report, screenshots / "external-requests.json")
+    for viewer in created.values():
+        viewer.context.close()
+
+
+@pytest.fixture(scope="session")
+def desktop(viewers) -> Viewer:
+    return viewers("desktop-light")
+
+
+def _problems(audit: checks.PageAudit, key: str) -> str:
+    return f"{audit.url} ({audit.mode}):\n  " + "\n  ".join(audit.problems[key])
+
+
+# --------------------------------------------------------------------------------------
+# Without a book or a browser: skip locally, fail under CI
+
+CI_CASES = pytest.mark.parametrize(
+    ("ci", "outcome"), [("", pytest.skip.Exception), ("true", pytest.fail.Exception)],
+    ids=["local-skips", "ci-fails"])
+
+
+@CI_CASES
+def test_missing_book_skips_locally_and_fails_under_ci(monkeypatch, tmp_path, ci, outcome):
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="run `make book` first"):
+        _require_built_book(tmp_path)
+
+
+@CI_CASES
+def test_missing_chromium_skips_locally_and_fails_under_ci(monkeypatch, ci, outcome):
+    monkeypatch.setenv("CI", ci)
+    monkeypatch.setattr(sys.modules[__name__], "find_chromium", lambda: None)
+    with pytest.raises(outcome, match="install it: apt-get install chromium"):
+        _require_chromium()
+
+
+# --------------------------------------------------------------------------------------
+# Every page, every mode
+
+
+@browser_test
+@pytest.mark.parametrize(("mode", "name"), MODE_PAGES, ids=MODE_PAGE_IDS)
+def test_page_loads_without_errors_or_failed_requests(viewers, mode, name):
+    audit = viewers(mode).audit(name)
+    assert audit.problems["load"] == [], _problems(audit, "load")
+
+
+@browser_test
+@pytest.mark.parametrize(("mode", "name"), MODE_PAGES, ids=MODE_PAGE_IDS)
+def test_page_does_not_scroll_sideways(viewers, mode, name):
+    audit = viewers(mode).audit(name)
+    assert audit.problems["layout"] == [], _problems(audit, "layout")
+
+
+@browser_test
+@pytest.mark.parametrize(("mode", "name"), MODE_PAGES, ids=MODE_PAGE_IDS)
+def test_outputs_and_figures_are_readable(viewers, mode, name):
+    audit = viewers(mode).audit(name)
+    assert audit.problems["readability"] == [], _problems(audit, "readability")
+
+
+@browser_test
+@pytest.mark.parametrize(("mode", "name"), MODE_PAGES, ids=MODE_PAGE_IDS)
+def test_only_mathjax_cdn_is_contacted_and_only_by_pages_with_math(viewers, mode, name):
+    audit = viewers(mode).audit(name)
+    assert audit.problems["external"] == [], _problems(audit, "external")
+
+
+# --------------------------------------------------------------------------------------
+# Every page: what it shows
+
+
+@browser_test
+@pytest.mark.parametrize("name", PAGES, ids=IDS)
+def test_page_was_built_from_the_current_notebook(html_dir, name):
+    built = _built_notebook(html_dir, name)
+    assert built.is_file(), f"{built} is missing: rebuild the book (`make book`)"
+    source = booktools.ROOT / f"{name}.ipynb"
+    same = built.read_bytes() == source.read_bytes()
+    assert same, f"{name}.ipynb changed after the book was built: rebuild it (`make book`)"
+
+
+@browser_test
+@pytest.mark.parametrize("name", PAGES, ids=IDS)
+def test_title_and_first_heading_match_the_toc(desktop, name):
+    audit = desktop.audit(name)
+    assert audit.problems["title"] == [], _problems(audit, "title")
+
+
+@browser_test
+@pytest.mark.parametrize("name", PAGES, ids=IDS)
+def test_every_stored_output_is_shown_in_order(desktop, name):
+    audit = desktop.audit(name)
+    assert audit.problems["outputs"] == [], _problems(audit, "outputs")
+
+
+@browser_test
+@pytest.mark.parametrize("name", PAGES, ids=IDS)
+def test_every_image_loads_and_has_alt_text(desktop, name):
+    audit = desktop.audit(name)
+    assert audit.problems["images"] == [], _problems(audit, "images")
+
+
+@browser_test
+@pytest.mark.parametrize("name", PAGES, ids=IDS)
+def test_launch_buttons_open_this_notebook_on_the_book_branch(desktop, name):
+    audit = desktop.audit(name)
+    assert audit.problems["launch"] == [], _problems(audit, "launch")
+
+
+@browser_test
+@pytest.mark.parametrize("name", PAGES, ids=IDS)
+def test_download_button_serves_the_notebook(desktop, name):
+    audit = desktop.audit(name)
+    assert audit.problems["download"] == [], _problems(audit, "download")
+
+
+# --------------------------------------------------------------------------------------
+# The book as a whole
+
+
+def _walk(desktop: Viewer, start: str, direction: str) -> list[str]:
+    walked = [start]
+    while len(walked) <= len(PAGES):
+        link = desktop.audit(walked[-1]).nav[direction]
+        if link is None:
+            break
+        walked.append(checks.page_name(link, desktop.site.base_url))
+        if walked[-1] not in desktop.expectations:
+            break  # a link out of the TOC: the comparison below shows it
+    return walked
+
+
+@browser_test
+def test_next_links_walk_the_whole_toc_in_order(desktop):
+    assert _walk(desktop, PAGES[0], "next") == PAGES
+
+
+@browser_test
+def test_previous_links_walk_the_whole_toc_backwards(desktop):
+    assert _walk(desktop, PAGES[-1], "previous") == PAGES[::-1]
+
+
+@browser_test
+@pytest.mark.parametrize("term", SEARCH_TERMS)
+def test_search_lists_the_chapters_that_explain(desktop, html_dir, term):
+    explaining = [name for name in PAGES if checks.mentions(
+        nbformat.read(_built_notebook(html_dir, name), as_version=4), term)]
+    assert explaining, f"no chapter's prose mentions {term}: the book should explain it"
+    results, problems = checks.search(desktop.page, desktop.recorder, desktop.site, term)
+    assert problems == [], "the search page: " + "; ".join(problems)
+    assert [name for name in explaining if name not in results] == [], (
+        f"search for {term} lists {results}")
+
+
+# --------------------------------------------------------------------------------------
+# The checks catch what they should: a deliberately broken copy of the site
+
+
+@pytest.fixture(scope="module")
+def broken(html_dir, expectations, desktop, tmp_path_factory):
+    """A copy of the site where one chapter has a broken image, a Colab link to a wrong
+    path, an external script, MathJax without math, a console error, an element wider
+    than the screen and grey-on-white output text; returns that chapter's audit."""
+    with_images = [name for name in PAGES[1:] if expectations[name].images] or \
+        [name for name in PAGES if expectations[name].images]
+    if not with_images:
+        pytest.fail("no page of the book shows a figure to break", pytrace=False)
+    name = with_images[0]
+    copy = tmp_path_factory.mktemp("broken-book") / "html"
+    shutil.copytree(html_dir, copy)
+    page_file = copy / f"{name}.html"
+    html = page_file.read_text(encoding="utf-8")
+
+    image = re.search(r'src="([^"]*_images/)([^"/]+)"', html)
+    if image is None:
+        pytest.fail(f"{name}.html shows no image from _images/ to break: rebuild the book",
+                    pytrace=False)
+    html = html.replace(image.group(0), f'src="{image.group(1)}missing-{image.group(2)}"', 1)
+    chapter = name.rsplit("/", 1)[-1]
+    good = f"blob/{booktools.branch()}/{name}.ipynb"
+    wrong = f"blob/{booktools.branch()}/{chapter}.ipynb"
+    if good not in html:
+        pytest.fail(f"{name}.html has no Colab link to {name}.ipynb to break", pytrace=False)
+    html = html.replace(good, wrong, 1)
+    html = html.replace("</head>", '<script src="https://tracker.example.org/t.js"></script>'
+                        f'<script async src="{_mathjax_url()}"></script>'
+                        "<style>.cell_output pre { color: #999 !important; }</style></head>", 1)
+    html = html.replace("</body>", '<div style="width: 3000px">wide</div>'
+                        '<script>console.error("deliberate error");</script></body>', 1)
+    page_file.write_text(html, encoding="utf-8")
+
+    with serve_directory(copy) as base_url:
+        site = dataclasses.replace(desktop.site, base_url=base_url)
+        audit = checks.audit_page(desktop.page, desktop.recorder, site, expectations[name],
+                                  desktop.mode)
+    return {"audit": audit, "missing_image": f"missing-{image.group(2)}",
+            "wrong_colab": f"/{wrong}"}
+
+
+@browser_test
+def test_checks_report_a_broken_image(broken):
+    problems = broken["audit"].problems
+    assert any(broken["missing_image"] in p and "did not load" in p for p in problems["images"])
+    assert any(broken["missing_image"] in p for p in problems["load"]), "and the 404"
+
+
+@browser_test
+def test_checks_report_a_wrong_launch_url(broken):
+    launch = broken["audit"].problems["launch"]
+    assert len(launch) == 1, launch
+    assert launch[0].startswith("Colab launch button opens") and broken["wrong_colab"] in launch[0]
+
+
+@browser_test
+def test_checks_report_console_errors_external_requests_and_layout(broken):
+    problems = broken["audit"].problems
+    assert "console error: deliberate error" in problems["load"]
+    assert any("tracker.example.org" in p for p in problems["external"])
+    assert any("MathJax's CDN, but the page has no math" in p for p in problems["external"])
+    assert any("scrolls sideways" in p for p in problems["layout"])
+    assert any("contrast" in p for p in problems["readability"])
