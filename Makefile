@@ -27,7 +27,7 @@ help:
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null || { \
-	  echo "error: this book needs Python 3.10 or newer, but '$(PYTHON)' is $$($(PYTHON) --version 2>&1 || echo 'not installed')."; \
+	  echo "error: this book needs Python 3.10 or newer, but '$(PYTHON)' is $$($(PYTHON) --version 2>/dev/null || echo 'not installed')."; \
 	  echo "Install Python 3.10+ and run again, or point make at it: make test PYTHON=/path/to/python3.11"; \
 	  exit 1; }
 
