@@ -15,7 +15,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-# The same quiet environment as scripts/booktools.py QUIET_ENV and tests/conftest.py.
+# The same quiet environment as companion/session.py (QUIET_ENVIRONMENT), which
+# scripts/booktools.py and tests/conftest.py also apply; here it covers the book build.
 export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONHASHSEED := 0

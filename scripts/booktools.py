@@ -9,6 +9,8 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from companion.session import QUIET_ENVIRONMENT
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "return-sequences-companion"
 COLAB_MARKER = "# Colab only: install the companion package"
@@ -25,7 +27,8 @@ LANGUAGE_INFO = {
 VOLATILE_CELL_KEYS = ("execution", "ExecuteTime", "collapsed", "scrolled", "papermill",
                       "vscode", "widgets")
 #: The environment every notebook runs in, here and under nbval (see tests/conftest.py).
-QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0", "PYTHONHASHSEED": "0"}
+#: companion.session's variables (read without importing TensorFlow), plus a fixed hash seed.
+QUIET_ENV = {**QUIET_ENVIRONMENT, "PYTHONHASHSEED": "0"}
 
 
 def config() -> dict:
