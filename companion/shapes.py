@@ -12,8 +12,10 @@ from companion import _validate as v
 
 Shape = tuple[Any, ...]
 
-#: Number of weight blocks (gates) per layer, in Keras's order.
-GATES = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}
+#: Number of weight blocks per layer: one per gate plus one for the candidate state.
+#: LSTM: input, forget and output gates plus the candidate (4); GRU: update and reset
+#: gates plus the candidate (3); SimpleRNN: no gates, one block.
+WEIGHT_BLOCKS = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}
 #: Number of state tensors each layer returns with ``return_state=True``.
 STATES = {"SimpleRNN": 1, "GRU": 1, "LSTM": 2}
 
@@ -116,10 +118,11 @@ def count_params(
 ) -> int:
     """Count the trainable weights of a Keras recurrent layer.
 
-    Each gate has an input kernel ``(features, units)``, a recurrent kernel
-    ``(units, units)`` and a bias ``(units,)``. LSTM has 4 gates, GRU 3 and
-    SimpleRNN 1. A GRU with ``reset_after=True`` (the Keras default) keeps a second
-    bias for the recurrent kernel.
+    Each weight block has an input kernel ``(features, units)``, a recurrent kernel
+    ``(units, units)`` and a bias ``(units,)``. An LSTM has 4 blocks (three gates plus
+    the candidate), a GRU 3 (two gates plus the candidate) and a SimpleRNN 1 (no
+    gates); see :data:`WEIGHT_BLOCKS`. A GRU with ``reset_after=True`` (the Keras
+    default) keeps a second bias for the recurrent kernel.
 
     Parameters
     ----------
@@ -161,6 +164,6 @@ def count_params(
     biases = 0
     if use_bias:
         biases = 2 if (layer == "GRU" and reset_after) else 1
-    per_gate = units * (features + units + biases)
-    total = GATES[layer] * per_gate
+    per_block = units * (features + units + biases)
+    total = WEIGHT_BLOCKS[layer] * per_block
     return 2 * total if bidirectional else total

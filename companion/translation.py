@@ -389,7 +389,9 @@ def make_translation_task(n_samples: int = 2000, *, seed: int = 0,
     Parameters
     ----------
     n_samples : int
-        Number of pairs; at most ``max_value + 1``.
+        Number of pairs; at most ``max_value + 1``, since each number appears once.
+        The default 2000 is too many for ``max_value=999``: pass ``n_samples=1000``
+        or fewer there.
     seed : int
         Seed of the NumPy generator that draws the numbers (0 to 2**32 - 1).
     max_value : int
@@ -428,8 +430,8 @@ array([ 4, 12,  6, 12,  2], dtype=int32))
                          "pass for example max_value=9999")
     if n_samples > max_value + 1:
         raise ValueError(f"expected n_samples of at most max_value + 1 = {max_value + 1} "
-                         f"(each number appears once), got {n_samples}: lower n_samples or "
-                         "raise max_value")
+                         f"(each number from 0 to {max_value} appears once), got {n_samples}: "
+                         f"pass n_samples={max_value + 1} or fewer, or raise max_value")
     rng = np.random.default_rng(int(seed))
     chosen = rng.choice(max_value + 1, size=n_samples, replace=False).tolist()
     source_vocab = (*SPECIALS, *SOURCE_WORDS)

@@ -168,8 +168,24 @@ def test_reset_after_only_changes_gru(features, units, use_bias):
                                            reset_after=False) == 3 * units
 
 
-def test_gate_tables_cover_every_layer():
-    assert set(shapes.GATES) == set(LAYERS) == set(shapes.STATES)
+def test_layer_tables_cover_every_layer():
+    assert set(shapes.WEIGHT_BLOCKS) == set(LAYERS) == set(shapes.STATES)
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("layer", LAYERS)
+def test_weight_blocks_are_the_kernel_width_over_units(layer):
+    import keras
+
+    units = 3
+    built = getattr(keras.layers, layer)(units)
+    built.build((2, 5, 4))
+    kernel = built.cell.kernel
+    assert tuple(kernel.shape) == (4, shapes.WEIGHT_BLOCKS[layer] * units)
+
+
+def test_old_gates_name_is_gone():
+    assert not hasattr(shapes, "GATES")
 
 
 # ---------------------------------------------------------------- bad input

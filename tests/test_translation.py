@@ -339,6 +339,12 @@ def test_make_translation_task_rejects_bad_arguments(kwargs, error, match):
         make_translation_task(**{"n_samples": 10, **kwargs})
 
 
+def test_default_n_samples_with_max_value_999_names_the_largest_that_works():
+    with pytest.raises(ValueError, match=r"got 2000: pass n_samples=1000 or fewer"):
+        make_translation_task(max_value=999)
+    assert len(make_translation_task(1000, max_value=999)) == 1000
+
+
 garbage = st.one_of(st.none(), st.booleans(), st.integers(-10, 2**33), st.floats(),
                     st.text(max_size=5), st.lists(st.integers(-3, 20), max_size=3))
 
