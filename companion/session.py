@@ -21,6 +21,7 @@ import os
 import sys
 
 from companion import _validate as v
+from companion._keras import import_keras
 
 QUIET_ENVIRONMENT = {
     "TF_CPP_MIN_LOG_LEVEL": "3",
@@ -60,6 +61,8 @@ def start_session(seed: int = 0, *, precision: int = 4) -> None:
     ------
     TypeError, ValueError
         If ``seed`` or ``precision`` is not a non-negative integer.
+    ImportError
+        If Keras 3 or its backend is not installed; the message says what to install.
     """
     seed = v.seed(seed)
     if not v.is_int(precision) or precision < 0:
@@ -71,8 +74,7 @@ def start_session(seed: int = 0, *, precision: int = 4) -> None:
 
     np.set_printoptions(precision=int(precision), suppress=True)
 
-    import keras
-
+    keras = import_keras("start_session()")
     keras.utils.set_random_seed(int(seed))
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf

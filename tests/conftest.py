@@ -1,24 +1,12 @@
-"""Test set-up shared by every test module.
+"""Test set-up for the unit tests: deterministic hypothesis profile.
 
-The quiet environment is set here, at import time, before any test imports Keras and
-before nbval starts a kernel: TensorFlow's C++ start-up lines must not reach stderr,
-or nbval reports outputs the stored notebooks do not have.
+The quiet environment and the network guard live in the root ``conftest.py``, so they
+also apply when pytest runs only the notebooks.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-
-import booktools  # noqa: E402
-
-os.environ.update(booktools.QUIET_ENV)
-
-from hypothesis import HealthCheck, settings  # noqa: E402
+from hypothesis import HealthCheck, settings
 
 # Deterministic property tests: the same examples on every run and every machine.
 settings.register_profile(

@@ -1,0 +1,49 @@
+"""Root test set-up, loaded for every pytest run here (unit tests, doctests, nbval).
+
+1. The quiet environment (``booktools.QUIET_ENV``) is set at import time, before any
+   test imports Keras and before nbval starts a kernel: TensorFlow's C++ start-up lines
+   must not reach stderr, or nbval reports outputs the stored notebooks do not have.
+2. No network at run time. In this process pytest-socket lets test functions connect
+   only to loopback (``--allow-hosts``, set below unless given on the command line).
+   Notebook kernels are separate processes: they get the same restriction from an
+   IPython start-up file in a temporary ``IPYTHONDIR`` (``tests/no_network/startup.py``).
+   ``tests/test_no_network.py`` shows that both catch a deliberate connection.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import booktools  # noqa: E402
+
+os.environ.update(booktools.QUIET_ENV)
+
+LOOPBACK = "127.0.0.1,::1"
+
+
+def _ipython_dir_without_network() -> str:
+    directory = tempfile.mkdtemp(prefix="book-ipython-")
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    startup = Path(directory, "profile_default", "startup")
+    startup.mkdir(parents=True)
+    shutil.copy(ROOT / "tests" / "no_network" / "startup.py", startup / "00-no-network.py")
+    return directory
+
+
+os.environ["IPYTHONDIR"] = _ipython_dir_without_network()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--allow-hosts", default=None) is None:
+        config.option.allow_hosts = LOOPBACK

@@ -1,0 +1,95 @@
+"""The companion without Keras: its Keras-free functions work, and what needs Keras says
+what to install (issue: "the companion alone is pleasant")."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import companion
+from companion import _keras
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_start_session_names_the_extra_when_keras_is_missing(monkeypatch):
+    monkeypatch.setitem(sys.modules, "keras", None)  # makes `import keras` raise ImportError
+    with pytest.raises(ImportError, match=r"Keras is not installed.*\[tensorflow\]"):
+        companion.start_session(0)
+
+
+def test_start_session_names_the_backend_when_keras_cannot_import_it(monkeypatch):
+    real_import = importlib.import_module
+
+    def without_backend(name, *args, **kwargs):
+        if name == "keras":
+            raise ModuleNotFoundError("No module named 'tensorflow'", name="tensorflow")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(_keras.importlib, "import_module", without_backend)
+    with pytest.raises(ImportError, match=r"backend cannot be imported \(tensorflow\).*"
+                                          r"pip install tensorflow"):
+        companion.start_session(0)
+
+
+def test_keras_2_is_refused_with_the_same_hint(monkeypatch):
+    class OldKeras:
+        __name__ = "keras"
+        __version__ = "2.15.0"
+
+    monkeypatch.setattr(_keras.importlib, "import_module", lambda name: OldKeras())
+    with pytest.raises(ImportError, match=r"needs Keras 3, but Keras 2.15.0"):
+        _keras.import_keras("this test")
+
+
+def test_functions_that_take_keras_objects_reject_other_objects_without_keras():
+    with pytest.raises(TypeError, match="expected a Keras"):
+        companion.replay(object(), [[[0.0]]])
+    with pytest.raises(TypeError, match="expected a Keras model"):
+        companion.trace_shapes(object())
+
+
+BARE_SCRIPT = textwrap.dedent("""
+    import importlib.util, sys
+    assert importlib.util.find_spec("tensorflow") is None, "the bare venv has TensorFlow"
+    assert importlib.util.find_spec("keras") is None, "the bare venv has Keras"
+    import companion
+    print(companion.rnn_output_shape((32, 10, 8), 4, return_sequences=True))
+    print(companion.count_params(32, 64))
+    print(companion.predict_stack((10, 32), [{"layer": "LSTM", "units": 64}]).ok)
+    x, y = companion.make_sequence_regression(8, timesteps=5, features=3, seed=0)
+    print(x.shape, y.shape)
+    print(companion.make_translation_task(10, seed=0).pairs[0][1].isdigit())
+    print(companion.unrolled_figure(3).alt_text[:9])
+    try:
+        companion.start_session(0)
+    except ImportError as error:
+        print("ImportError:", error)
+""")
+
+
+@pytest.mark.slow
+def test_companion_installs_and_works_in_a_bare_virtual_environment(tmp_path):
+    """pip install the package (no extras) into a new venv with no TensorFlow; the
+    Keras-free API runs and start_session explains what to install."""
+    venv = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         str(ROOT)], capture_output=True, text=True, timeout=600)
+    assert install.returncode == 0, install.stderr[-3000:]
+    run = subprocess.run([str(python), "-c", BARE_SCRIPT], capture_output=True, text=True,
+                         timeout=300, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-3000:]
+    lines = run.stdout.splitlines()
+    assert lines[:6] == ["(32, 10, 4)", "24832", "True", "(8, 5, 3) (8, 1)", "True",
+                         "An LSTM u"]
+    assert lines[6].startswith("ImportError: start_session() needs Keras 3")
+    assert "[tensorflow]" in lines[6]
