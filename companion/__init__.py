@@ -9,7 +9,7 @@ Set-up (``companion.session``)
 Shapes (``companion.shapes``, ``companion.stack``)
     rnn_output_shape, count_params, predict_stack, trace_shapes, ShapeTrace
 NumPy replay of Keras recurrent layers (``companion.numpy_replay``)
-    replay
+    replay, replay_states, returned_states_figure (figure)
 Datasets (``companion.datasets``, ``companion.translation``)
     make_sequence_regression, make_sequence_classification, make_per_timestep_labels,
     make_sine_series, make_forecasting_windows, make_translation_task, TranslationTask,
@@ -36,6 +36,8 @@ _EXPORTS = {
     "trace_shapes": "companion.stack",
     "ShapeTrace": "companion.stack",
     "replay": "companion.numpy_replay",
+    "replay_states": "companion.numpy_replay",
+    "returned_states_figure": "companion.figures",
     "make_sequence_regression": "companion.datasets",
     "make_sequence_classification": "companion.datasets",
     "make_per_timestep_labels": "companion.datasets",
