@@ -1,0 +1,242 @@
+"""Checks that read a Keras model: its layers, its graph and the masks on its tensors.
+
+Nothing here imports Keras: the functions receive the ``keras`` module from
+:func:`companion.diagnose`, which takes it from ``sys.modules`` (a Keras model exists,
+so Keras is loaded).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from companion.diagnose._report import Finding
+from companion.stack import _label
+
+Shape = tuple[Any, ...]
+
+
+def label(keras: Any, layer: Any) -> str:
+    """``'name' (Class)``, the way a finding names a layer."""
+    return f"'{layer.name}' ({_label(keras, layer)})"
+
+
+def recurrent(keras: Any, layer: Any) -> Any | None:
+    """The recurrent layer inside ``layer`` (itself, or a Bidirectional's forward layer)."""
+    if isinstance(layer, keras.layers.Bidirectional):
+        return layer.forward_layer
+    return layer if isinstance(layer, keras.layers.RNN) else None
+
+
+def operations(model: Any) -> list[Any]:
+    """Every operation of a built model's graph, ``GetItem`` slices included."""
+    graph = model if hasattr(model, "operations") else getattr(model, "_functional", None)
+    if graph is None:
+        return list(model.layers)
+    return list(graph.operations)
+
+
+def _mask(tensor: Any) -> Any:
+    return getattr(tensor, "_keras_mask", None)
+
+
+def _history(tensor: Any) -> tuple[Any, int] | None:
+    history = getattr(tensor, "_keras_history", None)
+    return None if history is None else (history[0], history[2])
+
+
+def check_layer_settings(keras: Any, model: Any) -> list[Finding]:
+    """Settings that stop a model from building: stateful without a batch size, and
+    ``return_state=True`` inside ``Sequential``."""
+    findings = []
+    batch = _fixed_batch(model)
+    sequential = isinstance(model, keras.Sequential)
+    for layer in model.layers:
+        cell = recurrent(keras, layer)
+        if cell is None:
+            continue
+        if sequential and getattr(layer, "return_state", cell.return_state):
+            findings.append(Finding(
+                "return-state-in-sequential", label(keras, layer),
+                "return_state=True in a keras.Sequential model",
+                "with return_state=True the layer returns a list [output, *states], and "
+                "Sequential passes each layer's output to the next as one tensor, so the "
+                "next layer receives several inputs and Keras refuses to build the model",
+                "build the model with the functional API (keras.Model(inputs, outputs)) and "
+                "unpack output, *states = layer(x); or drop return_state=True"))
+        if cell.stateful and batch is None:
+            findings.append(Finding(
+                "stateful-batch", label(keras, layer),
+                "stateful=True, but the model's input has no fixed batch size",
+                "a stateful layer keeps one state per sample between batches, so it needs "
+                "the batch size when it is built; Keras raises 'When using `stateful=True` "
+                "in a RNN, the batch size must be static'",
+                "give the input a fixed batch size: keras.Input(shape=(timesteps, "
+                "features), batch_size=32), and feed batches of exactly that size"))
+    return findings
+
+
+def _fixed_batch(model: Any) -> int | None:
+    if not model.built:
+        return None
+    try:
+        shapes = model.input_shape
+    except (AttributeError, ValueError):
+        return None
+    first = shapes[0] if shapes and isinstance(shapes[0], (tuple, list)) else shapes
+    return first[0] if first else None
+
+
+def check_stateful_batches(keras: Any, model: Any, x_shapes: list[Shape]) -> list[Finding]:
+    """A stateful model with a fixed batch size, fed a number of samples it cannot split."""
+    batch = _fixed_batch(model)
+    stateful = [layer for layer in model.layers
+                if (cell := recurrent(keras, layer)) is not None and cell.stateful]
+    if batch is None or not stateful or not x_shapes or x_shapes[0][0] % batch == 0:
+        return []
+    samples = x_shapes[0][0]
+    return [Finding(
+        "stateful-batch", label(keras, stateful[0]),
+        f"stateful=True with batch size {batch}, and x has {samples} samples",
+        f"{samples} is not a multiple of {batch}: the last batch has "
+        f"{samples % batch} samples, but the layer keeps states for exactly {batch}, so that "
+        "batch fails with an error",
+        f"feed a multiple of {batch} samples (drop or pad the last {samples % batch}), and "
+        f"pass batch_size={batch} to fit, evaluate and predict")]
+
+
+def check_inputs(keras: Any, model: Any, x_shapes: list[Shape]) -> list[Finding]:
+    """Each input array against the shape the model was built for."""
+    expected = model.input_shape
+    expected = list(expected) if isinstance(expected, list) else [expected]
+    if len(x_shapes) != len(expected):
+        return [Finding(
+            "input-shape", "x", f"{len(x_shapes)} input array(s) for a model with "
+            f"{len(expected)} input(s)",
+            "Keras matches arrays to inputs by position and refuses a different number",
+            f"pass a list of {len(expected)} arrays, in the order of model.inputs")]
+    first = next((layer for layer in model.layers
+                  if not isinstance(layer, keras.layers.InputLayer)), None)
+    findings = []
+    for shape, want in zip(x_shapes, expected, strict=True):
+        want = tuple(want)
+        if len(shape) == len(want) and all(w is None or s == w for s, w in
+                                           zip(shape[1:], want[1:], strict=True)):
+            continue
+        saw = f"x has shape {shape!r}; the model expects {want!r}"
+        if len(shape) == len(want) - 1 and want[-1] == 1 and all(
+                w is None or s == w for s, w in zip(shape[1:], want[1:-1], strict=True)):
+            findings.append(Finding(
+                "input-shape", "x", saw,
+                "a recurrent layer reads (batch_size, timesteps, features): this array has "
+                "no features axis, so Keras refuses it ('expected ndim=3, found ndim=2')",
+                f"add the features axis: x[..., None] has shape {(*shape, 1)!r}"))
+            continue
+        where = f" (the first layer is {label(keras, first)})" if first is not None else ""
+        findings.append(Finding(
+            "input-shape", "x", saw,
+            f"Keras refuses an array whose shape differs from the model's input{where}",
+            f"reshape x to {want!r}, or build the model with keras.Input(shape="
+            f"{want[1:]!r}) to match the data"))
+    return findings
+
+
+def check_bidirectional_slices(keras: Any, model: Any) -> list[Finding]:
+    """``[:, -1]`` (or ``[:, 0]``) on the sequence of a ``Bidirectional`` layer."""
+    findings = []
+    for op in operations(model):
+        if type(op).__name__ != "GetItem":
+            continue
+        for node in op._inbound_nodes:
+            args = node.arguments.args
+            if len(args) < 2:
+                continue
+            tensor, key = args[0], args[1]
+            source = _history(tensor)
+            if source is None or not isinstance(source[0], keras.layers.Bidirectional):
+                continue
+            layer, index = source
+            if not layer.return_sequences or not isinstance(key, tuple) or len(key) < 2:
+                continue
+            step = key[1]
+            steps = tensor.shape[1]
+            if not isinstance(step, int) or isinstance(step, bool):
+                continue
+            last = step == -1 or (steps is not None and step == steps - 1)
+            separate = layer.merge_mode is None
+            if last and (not separate or index == 1):
+                half, blind = "backward", "the last timestep only"
+            elif step == 0 and (not separate or index == 0):
+                half, blind = "forward", "the first timestep only"
+            else:
+                continue
+            findings.append(Finding(
+                "bidirectional-last-step", label(keras, layer),
+                f"[:, {step}] on its sequence {tuple(tensor.shape)!r} "
+                f"(merge_mode={layer.merge_mode!r})",
+                f"at that position the {half} direction has read {blind}, so half of the "
+                "vector knows almost nothing about the sequence; no error is raised",
+                "set return_sequences=False on the Bidirectional layer (it returns each "
+                "direction's final state); or, with merge_mode=None, combine forward[:, -1] "
+                "with backward[:, 0]"))
+    return findings
+
+
+def check_masks(keras: Any, model: Any) -> list[Finding]:
+    """A layer that does not support masking receives a masked tensor and drops the mask."""
+    findings = []
+    for op in operations(model):
+        if not isinstance(op, keras.layers.Layer) or getattr(op, "supports_masking", True):
+            continue
+        for node in op._inbound_nodes:
+            masked = [t for t in node.input_tensors if _mask(t) is not None]
+            if not masked:
+                continue
+            producer = _mask_producer(keras, masked[0])
+            fix = ("keep the mask to the layer that reduces the timesteps: a recurrent layer "
+                   "with return_sequences=False or GlobalAveragePooling1D use the mask")
+            if isinstance(op, keras.layers.Flatten):
+                fix = ("replace Flatten with a layer that uses the mask to reduce the "
+                       "timesteps: a recurrent layer with return_sequences=False, or "
+                       "GlobalAveragePooling1D")
+            findings.append(Finding(
+                "mask-dropped", label(keras, op),
+                f"a masked input {tuple(masked[0].shape)!r} (mask from {producer}); "
+                f"{type(op).__name__} does not support masking",
+                "Keras drops the mask here with only a warning, so from this layer on the "
+                "padded timesteps count as real data and change the result",
+                fix))
+            break
+    return findings
+
+
+def _mask_producer(keras: Any, tensor: Any) -> str:
+    """The layer that made the mask: the first masked tensor's operation, going back."""
+    current = tensor
+    while True:
+        history = _history(current)
+        if history is None:
+            return "an earlier layer"
+        op = history[0]
+        node = op._inbound_nodes[0] if op._inbound_nodes else None
+        parents = [t for t in (node.input_tensors if node else []) if _mask(t) is not None]
+        if not parents:
+            return label(keras, op) if isinstance(op, keras.layers.Layer) else op.name
+        current = parents[0]
+
+
+def culprits(keras: Any, model: Any) -> tuple[str, str | None, str | None]:
+    """Labels of the output layer, the last sequence-returning and the last
+    vector-returning recurrent layer, for the target checks."""
+    layers = [layer for layer in model.layers
+              if not isinstance(layer, keras.layers.InputLayer)]
+    head = label(keras, layers[-1]) if layers else "the model"
+    sequence = vector = None
+    for layer in layers:
+        cell = recurrent(keras, layer)
+        if cell is None:
+            continue
+        if cell.return_sequences:
+            sequence = label(keras, layer)
+        else:
+            vector = label(keras, layer)
+    return head, sequence, vector
