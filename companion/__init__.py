@@ -16,7 +16,8 @@ Datasets (``companion.datasets``, ``companion.translation``)
     greedy_decode
 Figures (``companion.figures``)
     BookFigure, new_figure, unrolled_figure, return_sequences_figure, stacked_figure,
-    encoder_decoder_figure, hidden_states_figure, training_curves_figure
+    encoder_decoder_figure, hidden_states_figure, training_curves_figure,
+    bidirectional_figure
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ _EXPORTS = {
     "encoder_decoder_figure": "companion.figures",
     "hidden_states_figure": "companion.figures",
     "training_curves_figure": "companion.figures",
+    "bidirectional_figure": "companion.figures",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
