@@ -14,6 +14,8 @@ Datasets (``companion.datasets``, ``companion.translation``)
     make_sequence_regression, make_sequence_classification, make_per_timestep_labels,
     make_sine_series, make_forecasting_windows, make_translation_task, TranslationTask,
     greedy_decode
+Stateful layers (``companion.stateful``)
+    split_into_chunks, stateless_copy, stateful_copy, stateful_chunks_figure (figure)
 Figures (``companion.figures``)
     BookFigure, new_figure, unrolled_figure, return_sequences_figure, stacked_figure,
     encoder_decoder_figure, hidden_states_figure, training_curves_figure,
@@ -47,6 +49,10 @@ _EXPORTS = {
     "make_translation_task": "companion.translation",
     "TranslationTask": "companion.translation",
     "greedy_decode": "companion.translation",
+    "split_into_chunks": "companion.stateful",
+    "stateless_copy": "companion.stateful",
+    "stateful_copy": "companion.stateful",
+    "stateful_chunks_figure": "companion.figures",
     "BookFigure": "companion.figures",
     "new_figure": "companion.figures",
     "unrolled_figure": "companion.figures",
