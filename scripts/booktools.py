@@ -14,6 +14,8 @@ from companion.session import QUIET_ENVIRONMENT
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "return-sequences-companion"
 COLAB_MARKER = "# Colab only: install the companion package"
+#: myst-nb drops cells with this tag from the HTML; the notebooks keep them.
+COLAB_TAG = "remove-cell"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 LANGUAGE_INFO = {
     "name": "python",
@@ -66,15 +68,30 @@ def toc_notebooks() -> list[Path]:
 
 
 def colab_cell_source(url: str | None = None, ref: str | None = None) -> str:
-    """The first code cell of every notebook: install the companion, in Colab only."""
+    """The first code cell of every notebook: install the companion, in Colab only.
+
+    Outside Colab it prints nothing. In Colab a failed install raises a ``RuntimeError``
+    that names the package URL, pip's exit status and its last words, and what to check.
+    Plain Python (no ``%pip``), so a test can execute it with ``exec``.
+    """
     url = (url or repository_url()).rstrip("/")
     ref = ref or branch()
     return (
         f"{COLAB_MARKER} (prints nothing elsewhere).\n"
+        "import subprocess\n"
         "import sys\n"
         "\n"
         'if "google.colab" in sys.modules:\n'
-        f'    %pip install -q "{PACKAGE} @ git+{url}@{ref}"'
+        f'    package = "{PACKAGE} @ git+{url}@{ref}"\n'
+        '    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", package],\n'
+        "                         capture_output=True, text=True)\n"
+        "    if pip.returncode != 0:\n"
+        "        raise RuntimeError(\n"
+        '            f"pip could not install {package!r} (exit status {pip.returncode}): "\n'
+        '            f"{pip.stderr.strip()[-500:]}\\nCheck that this runtime reaches the "\n'
+        '            "internet and that the repository URL and branch exist (the book\'s "\n'
+        '            "_config.yml sets them: repository.url, repository.branch), then run "\n'
+        '            "this cell again.")'
     )
 
 
@@ -83,18 +100,25 @@ def first_code_cell(nb) -> nbformat.NotebookNode | None:
 
 
 def set_colab_cell(nb, url: str | None = None) -> bool:
-    """Write the Colab cell into ``nb`` (replacing an older one). True if it changed."""
+    """Write the Colab cell into ``nb`` (replacing an older one). True if it changed.
+
+    The cell carries the ``remove-cell`` tag: Colab needs it, the HTML pages do not show
+    it (a reader of the built book has nothing to install).
+    """
     source = colab_cell_source(url)
     cell = first_code_cell(nb)
-    if cell is not None and cell.source.startswith(COLAB_MARKER):
-        if cell.source == source:
-            return False
-        cell.source = source
+    if cell is None or not cell.source.startswith(COLAB_MARKER):
+        new = nbformat.v4.new_code_cell(source, metadata={"tags": [COLAB_TAG]})
+        new.id = "colab-install"
+        index = nb.cells.index(cell) if cell is not None else len(nb.cells)
+        nb.cells.insert(index, new)
         return True
-    new = nbformat.v4.new_code_cell(source)
-    new.id = "colab-install"
-    index = nb.cells.index(cell) if cell is not None else len(nb.cells)
-    nb.cells.insert(index, new)
+    tags = list(cell.metadata.get("tags", []))
+    if cell.source == source and COLAB_TAG in tags:
+        return False
+    cell.source = source
+    if COLAB_TAG not in tags:
+        cell.metadata["tags"] = [*tags, COLAB_TAG]
     return True
 
 

@@ -2,7 +2,8 @@
 
     python scripts/sync_repository_url.py      (or: make sync-url)
 
-Only the first code cell changes; outputs stay as they are (that cell prints nothing).
+Only the first code cell changes (its source, and its ``remove-cell`` tag, which keeps it
+out of the HTML); outputs stay as they are (that cell prints nothing outside Colab).
 """
 
 from __future__ import annotations

@@ -36,7 +36,11 @@ browser_test = pytest.mark.browser
 
 _DESKTOP = {"width": 1280, "height": 900}
 _PHONE = {"width": 390, "height": 844}
-_CONTENT = frozenset({"title", "outputs", "images", "launch", "download"})
+_CONTENT = frozenset({"title", "outputs", "images", "launch", "download", "hidden"})
+#: The owner in _config.yml's repository URL until a fork sets its own.
+PLACEHOLDER_OWNER = "REPLACE-WITH-OWNER"
+#: What no page may show: the Colab install cell (tagged remove-cell) and the placeholder.
+HIDDEN_TEXTS = (booktools.COLAB_MARKER, PLACEHOLDER_OWNER)
 _VIEW = frozenset({"layout", "readability"})
 
 #: Light modes clear localStorage before every page, so that every page is checked as the
@@ -140,7 +144,8 @@ def site(html_dir):
     with serve_directory(html_dir) as base_url:
         yield checks.Site(base_url=base_url, book_title=str(booktools.config()["title"]),
                           repository_url=booktools.repository_url(),
-                          branch=booktools.branch(), math_hosts=_math_hosts())
+                          branch=booktools.branch(), math_hosts=_math_hosts(),
+                          hidden_texts=HIDDEN_TEXTS)
 
 
 def _built_notebook(html_dir: Path, name: str) -> Path:
@@ -288,6 +293,13 @@ def test_launch_buttons_open_this_notebook_on_the_book_branch(desktop, name):
 
 @browser_test
 @pytest.mark.parametrize("name", PAGES, ids=IDS)
+def test_page_hides_the_colab_install_cell_and_the_placeholder_owner(desktop, name):
+    audit = desktop.audit(name)
+    assert audit.problems["hidden"] == [], _problems(audit, "hidden")
+
+
+@browser_test
+@pytest.mark.parametrize("name", PAGES, ids=IDS)
 def test_download_button_serves_the_notebook(desktop, name):
     audit = desktop.audit(name)
     assert audit.problems["download"] == [], _problems(audit, "download")
@@ -338,8 +350,9 @@ def test_search_lists_the_chapters_that_explain(desktop, html_dir, term):
 @pytest.fixture(scope="module")
 def broken(html_dir, expectations, desktop, tmp_path_factory):
     """A copy of the site where one chapter has a broken image, a Colab link to a wrong
-    path, an external script, MathJax without math, a console error, an element wider
-    than the screen and grey-on-white output text; returns that chapter's audit."""
+    path, the placeholder owner in its text, an external script, MathJax without math,
+    a console error, an element wider than the screen and grey-on-white output text;
+    returns that chapter's audit."""
     with_images = [name for name in PAGES[1:] if expectations[name].images] or \
         [name for name in PAGES if expectations[name].images]
     if not with_images:
@@ -364,6 +377,11 @@ def broken(html_dir, expectations, desktop, tmp_path_factory):
     html = html.replace("</head>", '<script src="https://tracker.example.org/t.js"></script>'
                         f'<script async src="{_mathjax_url()}"></script>'
                         "<style>.cell_output pre { color: #999 !important; }</style></head>", 1)
+    html, shown = re.subn(r'(<article class="bd-article"[^>]*>)',
+                          rf'\1<p>pip install git+https://github.com/{PLACEHOLDER_OWNER}/x</p>',
+                          html, count=1)
+    if not shown:
+        pytest.fail(f"{name}.html has no article.bd-article to write into", pytrace=False)
     html = html.replace("</body>", '<div style="width: 3000px">wide</div>'
                         '<script>console.error("deliberate error");</script></body>', 1)
     page_file.write_text(html, encoding="utf-8")
@@ -388,6 +406,13 @@ def test_checks_report_a_wrong_launch_url(broken):
     launch = broken["audit"].problems["launch"]
     assert len(launch) == 1, launch
     assert launch[0].startswith("Colab launch button opens") and broken["wrong_colab"] in launch[0]
+
+
+@browser_test
+def test_checks_report_a_placeholder_owner_shown_on_the_page(broken):
+    hidden = broken["audit"].problems["hidden"]
+    assert len(hidden) == 1, hidden
+    assert hidden[0].startswith(f"the page shows {PLACEHOLDER_OWNER!r}")
 
 
 @browser_test

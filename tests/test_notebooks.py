@@ -7,6 +7,7 @@ import copy
 import re
 import subprocess
 import sys
+import types
 
 import booktools
 import nbformat
@@ -36,10 +37,72 @@ def test_every_notebook_in_book_is_in_the_toc():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_first_code_cell_installs_companion_in_colab_only(path):
     cell = booktools.first_code_cell(read(path))
-    assert cell.source == booktools.colab_cell_source()
+    assert cell.source == booktools.colab_cell_source(), "run `make notebooks`"
     assert booktools.repository_url() in cell.source
     assert 'if "google.colab" in sys.modules:' in cell.source
     assert cell.outputs == [], "outside Colab the install cell must print nothing"
+    assert booktools.COLAB_TAG in cell.metadata.get("tags", []), (
+        "the install cell must stay out of the HTML pages (tag remove-cell)")
+
+
+class _FakeColab(types.ModuleType):
+    """Stands in for the ``google.colab`` module, whose presence marks a Colab runtime."""
+
+
+def _run_colab_cell(monkeypatch, *, in_colab, url=None):
+    """Execute the Colab cell's source as Colab would, with or without ``google.colab``."""
+    if in_colab:
+        monkeypatch.setitem(sys.modules, "google.colab", _FakeColab("google.colab"))
+    else:
+        monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    exec(compile(booktools.colab_cell_source(url), "<colab cell>", "exec"), {})
+
+
+def test_colab_cell_prints_nothing_and_installs_nothing_outside_colab(monkeypatch, capfd):
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"the cell ran {args} outside Colab")
+
+    monkeypatch.setattr(subprocess, "run", refuse)
+    _run_colab_cell(monkeypatch, in_colab=False)
+    assert capfd.readouterr() == ("", "")
+
+
+def test_colab_cell_installs_the_companion_from_the_repository_in_colab(monkeypatch, capfd):
+    calls = []
+
+    def pip_succeeds(command, **kwargs):
+        calls.append(command)
+        return subprocess.CompletedProcess(command, 0, stdout="", stderr="")
+
+    monkeypatch.setattr(subprocess, "run", pip_succeeds)
+    _run_colab_cell(monkeypatch, in_colab=True)
+    (command,) = calls
+    assert command[:4] == [sys.executable, "-m", "pip", "install"]
+    assert command[-1] == (f"{booktools.PACKAGE} @ git+{booktools.repository_url()}"
+                           f"@{booktools.branch()}")
+    assert capfd.readouterr() == ("", "")
+
+
+def test_colab_cell_raises_saying_what_failed_when_pip_fails(monkeypatch):
+    def pip_fails(command, **kwargs):
+        return subprocess.CompletedProcess(command, 1, stdout="",
+                                           stderr="ERROR: could not resolve host: github.com")
+
+    monkeypatch.setattr(subprocess, "run", pip_fails)
+    with pytest.raises(RuntimeError) as raised:
+        _run_colab_cell(monkeypatch, in_colab=True)
+    message = str(raised.value)
+    assert f"git+{booktools.repository_url()}@{booktools.branch()}" in message
+    assert "exit status 1" in message and "could not resolve host" in message
+    assert "_config.yml" in message and "internet" in message and "run this cell again" in message
+
+
+@pytest.mark.slow
+def test_colab_cell_raises_when_the_real_pip_cannot_fetch_the_repository(monkeypatch, tmp_path):
+    missing = (tmp_path / "no-such-repository").as_uri()
+    with pytest.raises(RuntimeError, match=r"pip could not install .*no-such-repository.* "
+                                           r"\(exit status [1-9]\d*\)"):
+        _run_colab_cell(monkeypatch, in_colab=True, url=missing)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -80,6 +143,19 @@ def test_set_colab_cell_follows_a_new_repository_url():
     assert booktools.set_colab_cell(nb, url) is True
     assert f"git+{url}@main" in booktools.first_code_cell(nb).source
     assert booktools.set_colab_cell(nb, url) is False
+
+
+def test_set_colab_cell_inserts_a_tagged_cell_and_retags_an_old_one():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title"),
+                                         nbformat.v4.new_code_cell("import companion")])
+    assert booktools.set_colab_cell(nb) is True
+    cell = booktools.first_code_cell(nb)
+    assert nb.cells.index(cell) == 1 and cell.metadata["tags"] == [booktools.COLAB_TAG]
+    cell.metadata["tags"] = ["keep-me"]  # an older cell, without the tag
+    assert booktools.set_colab_cell(nb) is True
+    assert cell.metadata["tags"] == ["keep-me", booktools.COLAB_TAG]
+    assert booktools.set_colab_cell(nb) is False
+    assert [c.source for c in nb.cells].count(booktools.colab_cell_source()) == 1
 
 
 def _first_shape_output(nb):

@@ -497,6 +497,35 @@ def check_outputs(page, expected: list[str] | tuple[str, ...], images: int = 0) 
     return problems
 
 
+_ARTICLE = """() => {
+  const article = document.querySelector('article.bd-article');
+  if (!article) return null;
+  return {text: article.innerText,
+          hrefs: Array.from(article.querySelectorAll('a[href]'), (a) => a.href)};
+}"""
+
+
+def check_hidden_texts(page, hidden: tuple[str, ...] | list[str]) -> list[str]:
+    """The article (what a reader reads, not the header's launch buttons) shows none of
+    ``hidden``, in its visible text or in its links.
+
+    The book hides its Colab install cell (tag ``remove-cell``): a reader of the pages
+    has nothing to install, and the cell names the repository, whose owner is a
+    placeholder until a fork sets it.
+    """
+    article = page.evaluate(_ARTICLE)
+    if article is None:
+        return ["the page has no article.bd-article"]
+    problems = []
+    for text in hidden:
+        if text in article["text"]:
+            line = next(line for line in article["text"].splitlines() if text in line)
+            problems.append(f"the page shows {text!r}: {normalise_text(line)[:120]!r}")
+        problems += [f"a link in the page goes to {href}" for href in article["hrefs"]
+                     if text in href]
+    return problems
+
+
 def check_images(page) -> list[str]:
     """Every ``<img>`` in the article loaded (``naturalWidth > 0``) and has alt text."""
     problems = []
@@ -666,6 +695,8 @@ class Site:
     repository_url: str
     branch: str
     math_hosts: frozenset[str]
+    #: Texts no page may show (the Colab install cell, the placeholder owner).
+    hidden_texts: tuple[str, ...] = ()
 
 
 def audit_page(page, recorder: Recorder, site: Site, expectation: Expectation, mode: Mode,
@@ -689,6 +720,8 @@ def audit_page(page, recorder: Recorder, site: Site, expectation: Expectation, m
                                                 site.branch)
     if "download" in checks:
         problems["download"] = check_download(page, expectation.name)
+    if "hidden" in checks:
+        problems["hidden"] = check_hidden_texts(page, site.hidden_texts)
     if "layout" in checks:
         problems["layout"] = check_no_sideways_scroll(page)
     if "readability" in checks:
