@@ -14,6 +14,8 @@ Datasets (``companion.datasets``, ``companion.translation``)
     make_sequence_regression, make_sequence_classification, make_per_timestep_labels,
     make_sine_series, make_forecasting_windows, make_translation_task, TranslationTask,
     greedy_decode
+Diagnosis of a reader's model (``companion.diagnose``)
+    diagnose, bidirectional_slice_figure (figure)
 Stateful layers (``companion.stateful``)
     split_into_chunks, stateless_copy, stateful_copy, stateful_chunks_figure (figure)
 Figures (``companion.figures``)
@@ -49,6 +51,8 @@ _EXPORTS = {
     "make_translation_task": "companion.translation",
     "TranslationTask": "companion.translation",
     "greedy_decode": "companion.translation",
+    "diagnose": "companion.diagnose",
+    "bidirectional_slice_figure": "companion.figures",
     "split_into_chunks": "companion.stateful",
     "stateless_copy": "companion.stateful",
     "stateful_copy": "companion.stateful",

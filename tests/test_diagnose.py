@@ -274,11 +274,26 @@ def test_input_shape_with_a_keras_model_is_refused(keras):
 
 
 @pytest.mark.keras
-def test_two_d_array_into_recurrent_model(keras):
+def test_two_d_array_into_a_model_without_input(keras):
+    broken = keras.Sequential([keras.layers.LSTM(4, name="lstm"),
+                               keras.layers.Dense(1, name="head")])
+    report = diagnose(broken, np.zeros((8, 24)))
+    assert report.checks == ("input-shape",)
+    assert report[0].layer == "'lstm' (LSTM)" and "x[..., None]" in report[0].fix
+    with pytest.raises(ValueError, match="expected ndim=3, found ndim=2"):
+        broken.predict(np.zeros((8, 24)), verbose=0)
+    fixed = _seq(keras, (24, 1), keras.layers.LSTM(4, name="lstm"))
+    assert diagnose(fixed, np.zeros((8, 24, 1))).ok
+
+
+@pytest.mark.keras
+def test_missing_features_axis_of_size_one_is_reported_for_a_built_model(keras):
     model = _seq(keras, (24, 1), keras.layers.LSTM(4, name="lstm"))
-    broken = diagnose(model, np.zeros((8, 24)))
-    assert broken.checks == ("input-shape",)
-    assert "x[..., None]" in broken[0].fix
+    model.predict(np.zeros((8, 24, 1)), verbose=0)
+    with pytest.raises(ValueError, match="unknown rank"):
+        model.predict(np.zeros((8, 24)), verbose=0)
+    report = diagnose(model, np.zeros((8, 24)))
+    assert report.checks == ("input-shape",) and "x[..., None]" in report[0].fix
     assert diagnose(model, np.zeros((8, 24, 1))).ok
 
 
@@ -364,6 +379,7 @@ def test_fixed_bidirectional_returns_final_states(keras):
 
 
 @pytest.mark.keras
+@pytest.mark.filterwarnings("ignore:Layer .* does not support masking")
 @pytest.mark.parametrize(("reduce", "found"), [
     (lambda k: k.layers.Flatten(name="flat"), True),
     (lambda k: k.layers.GlobalMaxPooling1D(name="pool"), True),

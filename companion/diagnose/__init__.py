@@ -141,6 +141,8 @@ def _diagnose_model(keras: Any, model: Any, x_shapes: list[Shape], y_shape: Shap
               if not isinstance(layer, keras.layers.InputLayer)]
     what = f"model ({len(layers)} layers{'' if model.built else ', not built'})"
     findings = _model.check_layer_settings(keras, model)
+    if not model.built:
+        findings += _model.check_unbuilt_inputs(keras, model, x_shapes)
     if model.built:
         if x_shapes:
             findings += _model.check_inputs(keras, model, x_shapes)

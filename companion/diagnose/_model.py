@@ -127,9 +127,10 @@ def check_inputs(keras: Any, model: Any, x_shapes: list[Shape]) -> list[Finding]
                 w is None or s == w for s, w in zip(shape[1:], want[1:-1], strict=True)):
             findings.append(Finding(
                 "input-shape", "x", saw,
-                "a recurrent layer reads (batch_size, timesteps, features): this array has "
-                "no features axis, so Keras refuses it ('expected ndim=3, found ndim=2')",
-                f"add the features axis: x[..., None] has shape {(*shape, 1)!r}"))
+                "the array has no features axis; Keras 3 adds it on a model's first call, "
+                "but a model called on arrays of both ranks fails ('Cannot take the length "
+                "of shape with unknown rank')",
+                f"add the features axis yourself: x[..., None] has shape {(*shape, 1)!r}"))
             continue
         where = f" (the first layer is {label(keras, first)})" if first is not None else ""
         findings.append(Finding(
@@ -138,6 +139,29 @@ def check_inputs(keras: Any, model: Any, x_shapes: list[Shape]) -> list[Finding]
             f"reshape x to {want!r}, or build the model with keras.Input(shape="
             f"{want[1:]!r}) to match the data"))
     return findings
+
+
+def check_unbuilt_inputs(keras: Any, model: Any, x_shapes: list[Shape]) -> list[Finding]:
+    """An array without a time or features axis, for a model that builds from the data."""
+    layers = [layer for layer in model.layers
+              if not isinstance(layer, keras.layers.InputLayer)]
+    if not layers or not x_shapes or recurrent(keras, layers[0]) is None:
+        return []
+    shape = x_shapes[0]
+    if len(shape) == 3:
+        return []
+    fix = ("give every sample a timesteps and a features axis, (batch_size, timesteps, "
+           "features)")
+    if len(shape) == 2:
+        fix = (f"add the features axis: x[..., None] has shape {(*shape, 1)!r}; and start "
+               f"the model with keras.Input(shape={(*shape[1:], 1)!r})")
+    return [Finding(
+        "input-shape", label(keras, layers[0]),
+        f"x has shape {shape!r}, {len(shape)}-D, for a model without keras.Input that "
+        f"starts with a recurrent layer",
+        "the model is built from the first batch, and a recurrent layer reads "
+        "(batch_size, timesteps, features): Keras raises 'expected ndim=3, found "
+        f"ndim={len(shape)}'", fix)]
 
 
 def check_bidirectional_slices(keras: Any, model: Any) -> list[Finding]:

@@ -147,25 +147,27 @@ def check_targets(output_shape: Shape, y_shape: Shape, loss: str | None, *, head
     if loss is not None:
         saw += f", loss {loss}"
     why = _why(verdict, loss, y, p, broadcast)
+    expected = _text(_expected(p, sparse))
     if len(p) == 3 and (len(y_core) == 1 if sparse else len(y) <= 2 and (
             len(y) == 1 or y[-1] == p[-1] or p[-1] == 1)):
-        layer = sequence_layer or head
-        where = f"on {sequence_layer}" if sequence_layer else "on the last recurrent layer"
-        fix = (f"set return_sequences=False {where}, so that the model returns one "
-               f"prediction per sequence, {_text((None, *p[2:]))}; or, if you meant one "
-               f"target per timestep, give targets of shape {_text(_expected(p, sparse))}")
-        return [Finding("time-axis-in-output", layer, saw, why, fix)]
+        fix = _return_sequences_fix(
+            False, sequence_layer, f"one prediction per sequence, {_text((None, *p[2:]))}",
+            f"one target per timestep, give targets of shape {expected}")
+        return [Finding("time-axis-in-output", sequence_layer or head, saw, why, fix)]
     if len(p) == 2 and (len(y_core) == 2 if sparse else len(y) == 3 or (
             len(y) == 2 and p[-1] == 1 and y[1] > 1 and vector_layer is not None)):
-        layer = vector_layer or head
-        where = f"on {vector_layer}" if vector_layer else "on the last recurrent layer"
-        fix = (f"set return_sequences=True {where}, so that the model returns one "
-               f"prediction per timestep; or, if you meant one target per sequence, give "
-               f"targets of shape {_text(_expected(p, sparse))}")
-        return [Finding("time-axis-in-targets", layer, saw, why, fix)]
+        fix = _return_sequences_fix(True, vector_layer, "one prediction per timestep",
+                                    f"one target per sequence, give targets of shape {expected}")
+        return [Finding("time-axis-in-targets", vector_layer or head, saw, why, fix)]
     fix = (f"give targets of shape {_text(_expected(p, sparse))}, or change {head} so that "
            f"the model's output matches the targets")
     return [Finding("target-shape", head, saw, why, fix)]
+
+
+def _return_sequences_fix(value: bool, layer: str | None, returns: str, meant: str) -> str:
+    where = f"on {layer}" if layer else "on the last recurrent layer"
+    return (f"set return_sequences={value} {where}, so that the model returns {returns}; "
+            f"or, if you meant {meant}")
 
 
 def _expected(p: Shape, sparse: bool) -> Shape:
