@@ -29,6 +29,25 @@ def _as_array(name: str, value: Any) -> np.ndarray:
     return v.real_array(name, value)
 
 
+def _at_plot_precision(values: np.ndarray) -> np.ndarray:
+    """Round to about a thousandth of the data's range, below one pixel of a book figure.
+
+    Training numbers can differ in their last bits between runs or CPUs; rounded, the
+    drawn line (and so the PNG committed in the notebook) stays the same unless a value
+    moves by a visible amount. The decimals come from the order of magnitude of the
+    range, which tiny changes do not move.
+
+    >>> _at_plot_precision(np.array([0.123456789, 0.5]))
+    array([0.1235, 0.5   ])
+    """
+    finite = values[np.isfinite(values)]
+    span = float(np.ptp(finite)) if finite.size else 0.0
+    if span == 0.0:
+        span = float(np.max(np.abs(finite))) if finite.size else 1.0
+    decimals = 3 - int(np.floor(np.log10(span))) if span > 0 else 3
+    return np.round(values, max(decimals, 0))
+
+
 def hidden_states_figure(states: Any, *, sample: int = 0, title: str | None = None,
                          max_units: int = 8) -> BookFigure:
     """Plot hidden states over time, one line per unit.
@@ -94,7 +113,7 @@ over timesteps 1 to 5, one line per unit.'
     if not np.all(np.isfinite(array)):
         raise ValueError("expected finite hidden states, got NaN or infinity: check the "
                          "model's inputs and weights")
-    matrix = array[sample] if array.ndim == 3 else array
+    matrix = _at_plot_precision(array[sample] if array.ndim == 3 else array)
     timesteps, units = matrix.shape
     drawn = min(units, max_units)
     shape = tuple(int(size) for size in array.shape)
@@ -183,7 +202,7 @@ def training_curves_figure(history: Any, *, metrics: Sequence[str] = ("loss",)) 
                 raise ValueError(f"expected history[{key!r}] to be a non-empty list of "
                                  f"per-epoch values, got shape {values.shape}: pass the "
                                  "History returned by model.fit")
-            curves[metric][kind] = values.astype(np.float64)
+            curves[metric][kind] = _at_plot_precision(values.astype(np.float64))
     epochs = max(len(values) for curve in curves.values() for values in curve.values())
     # The alt text is also the cell's plain-text output, which nbval compares: it names
     # the direction of each curve, not its values, which differ across CPUs in low digits.
