@@ -1,10 +1,15 @@
 # Task runner: CI (.ci/run) calls the same targets a person runs.
 #   make book       build the HTML book into _build/html (creates .venv if missing)
 #   make test       lint, strict book build, then pytest: unit tests, doctests,
-#                   nbval over every notebook, browser tests
+#                   nbval over every notebook, browser tests (on JOBS workers)
+#   make chapter NB=book/stacking   one chapter in seconds: its nbval and its page
+#                   in the browser suite (an incremental, non-strict build)
 #   make notebooks  re-execute every notebook in place (the only way outputs change)
 #   make sync-url   copy the repository URL from _config.yml into the Colab cells
-#   make bench      measure notebook time and memory, and the companion's speed
+#   make bench      time each phase of make test against the floor (notebook time
+#                   and memory included), page weight, and the companion's speed
+#   make weight     transfer size and requests of every built page (gzip, Chromium)
+#   make lighthouse Lighthouse scores of every built page (npm lighthouse, pinned)
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -21,10 +26,16 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONHASHSEED := 0
 
-.PHONY: help install check-python book build-strict test quick notebooks sync-url bench lint format clean
+# pytest-xdist workers for the test suite; pyproject.toml's --dist=loadfile keeps each
+# notebook's cells (one kernel) and each test file's fixtures on one worker.
+JOBS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(JOBS)
+
+.PHONY: help install check-python book build-strict test test-pytest quick chapter notebooks \
+	sync-url bench weight lighthouse lint format clean
 
 help:
-	@sed -n '2,8p' Makefile
+	@sed -n '2,14p' Makefile
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null || { \
@@ -62,11 +73,29 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix companion tests scripts book
 
 test: $(STAMP) lint build-strict
-	$(BIN)/python -m pytest
+	$(PYTEST) $(PYTEST_ARGS)
+
+# The last step of `make test` alone, over the current build (scripts/bench_phases.py
+# times it on its own).
+test-pytest: $(STAMP)
+	$(PYTEST) $(PYTEST_ARGS)
 
 # Quick loop: unit tests only, no notebooks, no browser.
 quick: $(STAMP)
-	$(BIN)/python -m pytest tests companion -m "not slow and not browser" -q
+	$(PYTEST) tests companion -m "not slow and not browser" -q
+
+# Quick loop for a writer: one chapter's notebook under nbval and its page in the browser
+# suite, side by side on two workers. The build is incremental and not strict (other
+# chapters may be unfinished); `make test` runs the strict one.
+# CHAPTER_OUT: where that build goes (a folder of your own when others build too).
+CHAPTER := $(basename $(NB))
+CHAPTER_OUT ?= _build/chapter
+chapter: $(STAMP)
+	@[ -n "$(NB)" ] && [ -f "$(CHAPTER).ipynb" ] || { \
+	  echo "usage: make chapter NB=book/<name>   (got NB='$(NB)'; no $(CHAPTER).ipynb)"; exit 2; }
+	$(BIN)/jupyter-book build . --builder html --path-output $(CHAPTER_OUT) -q
+	BOOK_HTML_DIR=$(CHAPTER_OUT)/_build/html $(BIN)/python -m pytest -n 2 $(CHAPTER).ipynb \
+	  tests/test_browser.py -k "$(notdir $(CHAPTER))"
 
 notebooks: $(STAMP)
 	$(BIN)/python scripts/execute_notebooks.py
@@ -74,9 +103,33 @@ notebooks: $(STAMP)
 sync-url: $(STAMP)
 	$(BIN)/python scripts/sync_repository_url.py
 
+# Every report runs; the target fails at the end if a notebook, make test's time or a
+# page's weight missed its target (each script names what missed).
 bench: $(STAMP)
-	$(BIN)/python scripts/bench_companion.py
-	$(BIN)/python scripts/bench_notebooks.py
+	@status=0; \
+	$(BIN)/python scripts/bench_companion.py || status=1; \
+	$(BIN)/python scripts/bench_phases.py || status=1; \
+	$(BIN)/python scripts/page_weight.py || status=1; \
+	exit $$status
+
+# Lighthouse from the npm registry, pinned with its lock file (the 13.x line needs Node 22),
+# installed next to the Python tools in .venv (git-ignored), then run on every page.
+LIGHTHOUSE := $(VENV)/lighthouse/node_modules/.bin/lighthouse
+$(LIGHTHOUSE): scripts/lighthouse/package.json scripts/lighthouse/package-lock.json
+	@command -v npm >/dev/null || { echo "error: make lighthouse needs Node.js 18.16 or newer and npm"; exit 1; }
+	mkdir -p $(VENV)/lighthouse
+	cp scripts/lighthouse/package.json scripts/lighthouse/package-lock.json $(VENV)/lighthouse/
+	npm ci --prefix $(VENV)/lighthouse --no-audit --no-fund --loglevel=error
+	@touch $@
+
+lighthouse: $(STAMP) $(LIGHTHOUSE)
+	@[ -f _build/html/index.html ] || $(MAKE) --no-print-directory build-strict
+	$(BIN)/python scripts/lighthouse_report.py
+
+# Page weight of the strict build that `make bench` (or `make build-strict`) left.
+weight: $(STAMP)
+	@[ -f _build/html/index.html ] || $(MAKE) --no-print-directory build-strict
+	$(BIN)/python scripts/page_weight.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis
