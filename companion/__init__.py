@@ -21,7 +21,7 @@ Stateful layers (``companion.stateful``)
 Figures (``companion.figures``)
     BookFigure, new_figure, unrolled_figure, return_sequences_figure, stacked_figure,
     encoder_decoder_figure, hidden_states_figure, training_curves_figure,
-    bidirectional_figure, padded_batch_figure
+    bidirectional_figure, padded_batch_figure, output_patterns_figure
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ _EXPORTS = {
     "encoder_decoder_figure": "companion.figures",
     "hidden_states_figure": "companion.figures",
     "training_curves_figure": "companion.figures",
+    "output_patterns_figure": "companion.figures",
     "padded_batch_figure": "companion.figures",
     "bidirectional_figure": "companion.figures",
 }

@@ -30,6 +30,7 @@ from companion.figures.bidirectional import bidirectional_figure  # noqa: F401
 from companion.figures.data import hidden_states_figure, training_curves_figure  # noqa: F401
 from companion.figures.diagnose import bidirectional_slice_figure  # noqa: F401
 from companion.figures.masking import padded_batch_figure  # noqa: F401
+from companion.figures.patterns import output_patterns_figure  # noqa: F401
 from companion.figures.seq2seq import encoder_decoder_figure  # noqa: F401
 from companion.figures.stateful import stateful_chunks_figure  # noqa: F401
 from companion.figures.states import returned_states_figure  # noqa: F401
