@@ -16,6 +16,8 @@ Datasets (``companion.datasets``, ``companion.translation``)
     greedy_decode
 Diagnosis of a reader's model (``companion.diagnose``)
     diagnose, bidirectional_slice_figure (figure)
+Bridges to PyTorch (``companion.torch_bridge``; needs ``pip install torch==2.13.0``)
+    to_torch, from_torch, kernel_layout_figure (figure), torch_returns_figure (figure)
 Stateful layers (``companion.stateful``)
     split_into_chunks, stateless_copy, stateful_copy, stateful_chunks_figure (figure)
 Figures (``companion.figures``)
@@ -56,6 +58,10 @@ _EXPORTS = {
     "split_into_chunks": "companion.stateful",
     "stateless_copy": "companion.stateful",
     "stateful_copy": "companion.stateful",
+    "to_torch": "companion.torch_bridge",
+    "from_torch": "companion.torch_bridge",
+    "kernel_layout_figure": "companion.figures",
+    "torch_returns_figure": "companion.figures",
     "stateful_chunks_figure": "companion.figures",
     "BookFigure": "companion.figures",
     "new_figure": "companion.figures",
