@@ -1,0 +1,628 @@
+/* Shape explorer: what a Keras recurrent layer, or a stack of layers, returns.
+ *
+ * Plain JavaScript, no library, no network. The rules mirror the companion package
+ * (companion/shapes.py: rnn_output_shape, count_params; companion/stack.py:
+ * predict_stack and its problem messages); tests/test_explorer.py compares them
+ * combination by combination. Shapes are arrays with null for None; a layer that
+ * returns several tensors gives an array of shapes, as the companion gives a tuple.
+ * window.ShapeRules exposes the rules; the page's controls live in #shape-explorer.
+ */
+(function () {
+  "use strict";
+
+  // ------------------------------------------------------------------ the rules
+
+  var WEIGHT_BLOCKS = { SimpleRNN: 1, GRU: 3, LSTM: 4 };
+  var STATES = { SimpleRNN: 1, GRU: 1, LSTM: 2 };
+  var RECURRENT = ["LSTM", "GRU", "SimpleRNN"];
+  var MERGE_MODES = ["concat", "sum", "mul", "ave", null];
+  var POOLING = ["GlobalAveragePooling1D", "GlobalMaxPooling1D"];
+
+  function isRecurrent(kind) { return RECURRENT.indexOf(kind) >= 0; }
+
+  /* companion.rnn_output_shape */
+  function rnnOutputShape(inputShape, units, options) {
+    var o = options || {};
+    var layer = o.layer || "LSTM";
+    var batch = inputShape[0], steps = inputShape[1];
+    var mergeMode = o.merge_mode === undefined ? "concat" : o.merge_mode;
+    function output(width) {
+      return o.return_sequences ? [batch, steps, width] : [batch, width];
+    }
+    var state = [batch, units];
+    var shapes, states = [], i;
+    var count = STATES[layer];
+    if (!o.bidirectional) {
+      shapes = [output(units)];
+    } else {
+      if (mergeMode === null) {
+        shapes = [output(units), output(units)];
+      } else {
+        shapes = [output(mergeMode === "concat" ? 2 * units : units)];
+      }
+      count = 2 * count;
+    }
+    for (i = 0; i < count; i++) { states.push(state.slice()); }
+    if (o.return_state) { shapes = shapes.concat(states); }
+    return shapes.length === 1 ? shapes[0] : shapes;
+  }
+
+  /* companion.count_params */
+  function countParams(features, units, options) {
+    var o = options || {};
+    var layer = o.layer || "LSTM";
+    var useBias = o.use_bias === undefined ? true : o.use_bias;
+    var resetAfter = o.reset_after === undefined ? true : o.reset_after;
+    var biases = 0;
+    if (useBias) { biases = (layer === "GRU" && resetAfter) ? 2 : 1; }
+    var perBlock = units * (features + units + biases);
+    var total = WEIGHT_BLOCKS[layer] * perBlock;
+    return o.bidirectional ? 2 * total : total;
+  }
+
+  /* Python's repr of a shape or a tuple of shapes: (None, 10, 4), ((None, 4), (None, 4)) */
+  function pyRepr(value) {
+    if (value === null) { return "None"; }
+    if (Array.isArray(value)) {
+      var items = value.map(pyRepr);
+      return "(" + items.join(", ") + (items.length === 1 ? "," : "") + ")";
+    }
+    return String(value);
+  }
+
+  function label(spec) {
+    if (isRecurrent(spec.layer) && spec.bidirectional) { return "Bidirectional(" + spec.layer + ")"; }
+    if (spec.layer === "TimeDistributed") { return "TimeDistributed(Dense)"; }
+    return spec.layer;
+  }
+
+  function Problem(message) { this.message = message; }
+
+  function source(before) {
+    for (var i = before.length; i > 0; i--) {
+      if (before[i - 1].layer !== "Dropout") { return { index: i, spec: before[i - 1] }; }
+    }
+    return null;
+  }
+
+  function needsSequences(before) {
+    var s = source(before);
+    if (s !== null && isRecurrent(s.spec.layer)) {
+      return "set return_sequences=True on layer " + s.index + " (" + label(s.spec) + ")";
+    }
+    return "this layer needs a timesteps axis: put RepeatVector(n) before it to repeat " +
+      "each vector n times";
+  }
+
+  function needsVector(before) {
+    var s = source(before);
+    if (s !== null && isRecurrent(s.spec.layer)) {
+      return "set return_sequences=False on layer " + s.index + " (" + label(s.spec) + ")";
+    }
+    return "RepeatVector repeats one vector per sample: put Flatten() or a recurrent " +
+      "layer with return_sequences=False before it";
+  }
+
+  function needs3d(current, before) {
+    return new Problem("expected 3-D input (batch_size, timesteps, features), got " +
+      pyRepr(current) + ": " + needsSequences(before));
+  }
+
+  function knownFeatures(shape) {
+    var last = shape[shape.length - 1];
+    if (last === null) {
+      throw new Problem("the last axis (features) of the input must be known, got " +
+        pyRepr(shape) + ": a Flatten over an unknown number of timesteps gives an " +
+        "unknown size; give keras.Input a fixed number of timesteps");
+    }
+    return last;
+  }
+
+  function withDefaults(spec) {
+    var s = {};
+    for (var key in spec) { if (Object.prototype.hasOwnProperty.call(spec, key)) { s[key] = spec[key]; } }
+    if (isRecurrent(s.layer)) {
+      if (s.return_sequences === undefined) { s.return_sequences = false; }
+      if (s.bidirectional === undefined) { s.bidirectional = false; }
+      if (s.merge_mode === undefined) { s.merge_mode = "concat"; }
+      if (s.use_bias === undefined) { s.use_bias = true; }
+      if (s.reset_after === undefined) { s.reset_after = true; }
+    } else if (s.layer === "Dense" || s.layer === "TimeDistributed") {
+      if (s.use_bias === undefined) { s.use_bias = true; }
+    }
+    return s;
+  }
+
+  function predictLayer(spec, current, before) {
+    var several = current.length > 0 && Array.isArray(current[0]);
+    var kind = spec.layer;
+    if (kind === "Dropout") { return [current, 0]; }
+    if (several) {
+      throw new Problem("expected one input tensor, got " + current.length + " " +
+        pyRepr(current) + " from a Bidirectional layer with merge_mode=None: set " +
+        "merge_mode=\"concat\" (or \"sum\", \"mul\", \"ave\") on that layer");
+    }
+    if (isRecurrent(kind)) {
+      if (current.length !== 3) { throw needs3d(current, before); }
+      knownFeatures(current);
+      var shape = rnnOutputShape(current, spec.units, {
+        layer: kind, return_sequences: spec.return_sequences,
+        bidirectional: spec.bidirectional, merge_mode: spec.merge_mode });
+      return [shape, countParams(current[2], spec.units, {
+        layer: kind, bidirectional: spec.bidirectional, use_bias: spec.use_bias,
+        reset_after: spec.reset_after })];
+    }
+    if (kind === "Dense" || kind === "TimeDistributed") {
+      if (kind === "TimeDistributed" && current.length < 3) { throw needs3d(current, before); }
+      var features = knownFeatures(current);
+      var params = features * spec.units + (spec.use_bias ? spec.units : 0);
+      return [current.slice(0, -1).concat([spec.units]), params];
+    }
+    if (kind === "RepeatVector") {
+      if (current.length !== 2) {
+        throw new Problem("expected 2-D input (batch_size, features), got " +
+          pyRepr(current) + ": " + needsVector(before));
+      }
+      return [[current[0], spec.n, current[1]], 0];
+    }
+    if (kind === "Flatten") {
+      var rest = current.slice(1), flat = 1;
+      for (var i = 0; i < rest.length; i++) {
+        flat = (flat === null || rest[i] === null) ? null : flat * rest[i];
+      }
+      return [[current[0], flat], 0];
+    }
+    if (POOLING.indexOf(kind) >= 0) {
+      // Not in companion.predict_stack: checked against Keras in tests/test_explorer.py.
+      if (current.length !== 3) { throw needs3d(current, before); }
+      return [[current[0], current[2]], 0];
+    }
+    throw new Error("unknown layer kind " + kind);
+  }
+
+  /* companion.predict_stack: {rows: [{index, layer, output_shape, params, problem}],
+   * ok, total_params, output_shape, problem} */
+  function predictStack(inputShape, layers) {
+    var current = inputShape.length === 2 ? [null].concat(inputShape) : inputShape.slice();
+    var specs = layers.map(withDefaults);
+    var rows = [], failed = false;
+    specs.forEach(function (spec, i) {
+      var index = i + 1;
+      if (failed) {
+        rows.push({ index: index, layer: label(spec), output_shape: null, params: null, problem: null });
+        return;
+      }
+      try {
+        var result = predictLayer(spec, current, specs.slice(0, i));
+        current = result[0];
+        rows.push({ index: index, layer: label(spec), output_shape: current, params: result[1], problem: null });
+      } catch (error) {
+        if (!(error instanceof Problem)) { throw error; }
+        rows.push({ index: index, layer: label(spec), output_shape: null, params: null, problem: error.message });
+        failed = true;
+      }
+    });
+    var failing = rows.filter(function (r) { return r.problem !== null; })[0];
+    var ok = !failing;
+    return {
+      rows: rows,
+      ok: ok,
+      total_params: ok ? rows.reduce(function (sum, r) { return sum + r.params; }, 0) : null,
+      output_shape: ok && rows.length ? rows[rows.length - 1].output_shape : null,
+      problem: failing ? "layer " + failing.index + " (" + failing.layer + ") fails: " + failing.problem : null
+    };
+  }
+
+  // ------------------------------------------------------------------ Keras code
+
+  function pyValue(value) {
+    if (value === null) { return "None"; }
+    if (value === true) { return "True"; }
+    if (value === false) { return "False"; }
+    if (typeof value === "string") { return "\"" + value + "\""; }
+    return String(value);
+  }
+
+  function recurrentCall(kind, units, flags) {
+    var args = [String(units)];
+    if (flags.return_sequences) { args.push("return_sequences=True"); }
+    if (flags.return_state) { args.push("return_state=True"); }
+    if (flags.use_bias === false) { args.push("use_bias=False"); }
+    if (kind === "GRU" && flags.reset_after === false) { args.push("reset_after=False"); }
+    var call = "keras.layers." + kind + "(" + args.join(", ") + ")";
+    if (flags.bidirectional) {
+      call = "keras.layers.Bidirectional(" + call +
+        (flags.merge_mode === "concat" ? "" : ", merge_mode=" + pyValue(flags.merge_mode)) + ")";
+    }
+    return call;
+  }
+
+  function inputCall(inputShape) {
+    var batch = inputShape[0];
+    return "keras.Input(shape=" + pyRepr(inputShape.slice(1)) + (batch === null ? "" : ", batch_size=" + batch) + ")";
+  }
+
+  /* The names of the tensors a layer returns, in Keras's order. */
+  function tensorNames(kind, flags) {
+    var outputs = ["outputs"], states = STATES[kind] === 2 ? ["state_h", "state_c"] : ["state_h"];
+    if (flags.bidirectional) {
+      if (flags.merge_mode === null) { outputs = ["forward_outputs", "backward_outputs"]; }
+      var fw = states.map(function (s) { return "forward_" + s.replace("state_", ""); });
+      var bw = states.map(function (s) { return "backward_" + s.replace("state_", ""); });
+      states = fw.concat(bw);
+    }
+    return flags.return_state ? outputs.concat(states) : outputs;
+  }
+
+  function layerCode(inputShape, kind, units, flags) {
+    var names = tensorNames(kind, flags);
+    return [
+      "import keras",
+      "",
+      "inputs = " + inputCall(inputShape),
+      "layer = " + recurrentCall(kind, units, flags),
+      names.join(", ") + " = layer(inputs)"
+    ].join("\n");
+  }
+
+  function stackLayerCall(spec) {
+    switch (spec.layer) {
+      case "Dense": return "keras.layers.Dense(" + spec.units + (spec.use_bias === false ? ", use_bias=False" : "") + ")";
+      case "TimeDistributed": return "keras.layers.TimeDistributed(keras.layers.Dense(" + spec.units + "))";
+      case "RepeatVector": return "keras.layers.RepeatVector(" + spec.n + ")";
+      case "Flatten": return "keras.layers.Flatten()";
+      case "Dropout": return "keras.layers.Dropout(" + (spec.rate === undefined ? 0.5 : spec.rate) + ")";
+      default:
+        if (POOLING.indexOf(spec.layer) >= 0) { return "keras.layers." + spec.layer + "()"; }
+        return recurrentCall(spec.layer, spec.units, withDefaults(spec));
+    }
+  }
+
+  function stackCode(inputShape, layers) {
+    var lines = ["import keras", "", "model = keras.Sequential(["];
+    lines.push("    " + inputCall(inputShape) + ",");
+    layers.forEach(function (spec) { lines.push("    " + stackLayerCall(spec) + ","); });
+    lines.push("])");
+    return lines.join("\n");
+  }
+
+  window.ShapeRules = {
+    rnnOutputShape: rnnOutputShape,
+    countParams: countParams,
+    predictStack: predictStack,
+    pyRepr: pyRepr,
+    layerCode: layerCode,
+    stackCode: stackCode,
+    tensorNames: tensorNames,
+    MERGE_MODES: MERGE_MODES,
+    RECURRENT: RECURRENT,
+    STACK_KINDS: RECURRENT.concat(["Dense", "TimeDistributed", "RepeatVector", "Flatten",
+      "Dropout"]).concat(POOLING)
+  };
+
+  // ------------------------------------------------------------------ the page
+
+  var SVG = "http://www.w3.org/2000/svg";
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    for (var key in attrs || {}) {
+      if (Object.prototype.hasOwnProperty.call(attrs, key)) { node.setAttribute(key, attrs[key]); }
+    }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function svg(tag, attrs, text) {
+    var node = document.createElementNS(SVG, tag);
+    for (var key in attrs) {
+      if (Object.prototype.hasOwnProperty.call(attrs, key)) { node.setAttribute(key, attrs[key]); }
+    }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  /* A size field: a whole number, or None when its checkbox is ticked. */
+  function readSize(root, name, allowNone) {
+    if (allowNone && root.querySelector("#se-" + name + "-none").checked) { return { value: null }; }
+    var text = root.querySelector("#se-" + name).value.trim();
+    if (!/^[0-9]+$/.test(text) || Number(text) < 1) {
+      return { error: name.replace("-", "_") + " must be a whole number of at least 1, got " +
+        JSON.stringify(text) + (allowNone ? ": type one, or tick None" : "") };
+    }
+    return { value: Number(text) };
+  }
+
+  function drawUnrolled(figure, kind, steps, flags) {
+    var shown = steps === null ? 4 : Math.min(steps, 6);
+    var elided = steps === null || steps > 6;
+    var rows = flags.bidirectional ? 2 : 1;
+    var w = 92, left = 70, top = 28, rowH = 92;
+    var width = left + shown * w + 20, height = top + rows * rowH + 40;
+    var root = svg("svg", { viewBox: "0 0 " + width + " " + height, role: "img",
+      "aria-labelledby": "se-diagram-caption", "class": "se-diagram" });
+    var stepLabel = function (i) {
+      if (!elided || i < shown - 1) { return String(i + 1); }
+      return steps === null ? "T" : String(steps);
+    };
+    for (var i = 0; i < shown; i++) {
+      var x = left + i * w;
+      var gap = elided && i === shown - 2;
+      root.appendChild(svg("text", { x: x + 30, y: height - 8, "class": "se-label", "text-anchor": "middle" },
+        gap ? "…" : "x" + stepLabel(i)));
+      if (gap) {
+        root.appendChild(svg("text", { x: x + 30, y: top + rowH / 2, "class": "se-label", "text-anchor": "middle" }, "…"));
+      }
+    }
+    for (var r = 0; r < rows; r++) {
+      var backward = r === 1;
+      var y = top + r * rowH + 20;
+      root.appendChild(svg("text", { x: 4, y: y + 18, "class": "se-label" }, backward ? "backward" : (rows === 2 ? "forward" : kind)));
+      for (var j = 0; j < shown; j++) {
+        if (elided && j === shown - 2) { continue; }
+        var cx = left + j * w;
+        var last = backward ? j === 0 : j === shown - 1;
+        var returned = flags.return_sequences || last;
+        root.appendChild(svg("rect", { x: cx, y: y, width: 60, height: 30, rx: 4, "class": "se-cell" }));
+        root.appendChild(svg("text", { x: cx + 30, y: y + 20, "text-anchor": "middle", "class": "se-label" }, kind === "SimpleRNN" ? "RNN" : kind));
+        var hClass = "se-state" + (returned ? " se-returned" : "") + (last && flags.return_state ? " se-final" : "");
+        root.appendChild(svg("circle", { cx: cx + 30, cy: y - 12, r: 9, "class": hClass }));
+        root.appendChild(svg("text", { x: cx + 44, y: y - 14, "class": "se-label se-small" }, "h" + stepLabel(j)));
+        if (j < shown - 1 && !(elided && j === shown - 3)) {
+          root.appendChild(svg("line", { x1: backward ? cx + 92 : cx + 60, y1: y + 15, x2: backward ? cx + 60 : cx + 92, y2: y + 15, "class": "se-edge" }));
+        }
+      }
+    }
+    figure.replaceChildren(root);
+    return root;
+  }
+
+  function diagramText(kind, steps, flags) {
+    var n = steps === null ? "every" : String(steps);
+    var which = flags.return_sequences ?
+      "all " + (steps === null ? "" : n + " ") + "hidden states are returned (highlighted)" :
+      "only the last hidden state is returned (highlighted)";
+    var dirs = flags.bidirectional ?
+      "Two rows of " + kind + " cells, forward left to right and backward right to left; the backward layer's last state sits at the first timestep. " :
+      "A row of " + kind + " cells unrolled over the timesteps. ";
+    var states = flags.return_state ? " The final state of each direction is also returned (ringed)." : "";
+    return "Unrolled diagram. " + dirs + "With return_sequences=" + (flags.return_sequences ? "True" : "False") + ", " + which + "." + states;
+  }
+
+  function shapeTable(names, shapes) {
+    var table = el("table", { "class": "se-table" });
+    var head = el("thead"), tr = el("tr");
+    tr.appendChild(el("th", { scope: "col" }, "tensor"));
+    tr.appendChild(el("th", { scope: "col" }, "shape"));
+    head.appendChild(tr);
+    table.appendChild(head);
+    var body = el("tbody");
+    names.forEach(function (name, i) {
+      var row = el("tr");
+      row.appendChild(el("th", { scope: "row" }, name));
+      row.appendChild(el("td", {}, pyRepr(shapes[i])));
+      body.appendChild(row);
+    });
+    table.appendChild(body);
+    return table;
+  }
+
+  function updateLayer(root) {
+    var kind = root.querySelector("#se-layer").value;
+    var flags = {
+      return_sequences: root.querySelector("#se-return-sequences").checked,
+      return_state: root.querySelector("#se-return-state").checked,
+      bidirectional: root.querySelector("#se-bidirectional").checked,
+      merge_mode: root.querySelector("#se-merge-mode").value,
+      use_bias: root.querySelector("#se-use-bias").checked,
+      reset_after: root.querySelector("#se-reset-after").checked
+    };
+    if (flags.merge_mode === "None") { flags.merge_mode = null; }
+    root.querySelector("#se-merge-mode").disabled = !flags.bidirectional;
+    root.querySelector("#se-reset-after").disabled = kind !== "GRU";
+    ["batch", "timesteps"].forEach(function (name) {
+      root.querySelector("#se-" + name).disabled = root.querySelector("#se-" + name + "-none").checked;
+    });
+    var sizes = [readSize(root, "batch", true), readSize(root, "timesteps", true),
+      readSize(root, "features", false), readSize(root, "units", false)];
+    var errors = sizes.filter(function (s) { return s.error; }).map(function (s) { return s.error; });
+    var result = root.querySelector("#se-result");
+    var message = root.querySelector("#se-message");
+    message.textContent = errors.join("; ");
+    if (errors.length) { result.hidden = true; return; }
+    result.hidden = false;
+    var inputShape = [sizes[0].value, sizes[1].value, sizes[2].value];
+    var units = sizes[3].value;
+    var shapes = rnnOutputShape(inputShape, units, { layer: kind, return_sequences: flags.return_sequences,
+      return_state: flags.return_state, bidirectional: flags.bidirectional, merge_mode: flags.merge_mode });
+    var params = countParams(inputShape[2], units, { layer: kind, bidirectional: flags.bidirectional,
+      use_bias: flags.use_bias, reset_after: flags.reset_after });
+    var several = Array.isArray(shapes[0]);
+    var names = tensorNames(kind, flags);
+    root.querySelector("#se-repr").textContent = pyRepr(shapes);
+    root.querySelector("#se-structure").textContent = several ?
+      "a tuple of " + shapes.length + " tensors, in this order:" : "one tensor:";
+    root.querySelector("#se-tensors").replaceChildren(shapeTable(names, several ? shapes : [shapes]));
+    root.querySelector("#se-params").textContent = params.toLocaleString("en-US");
+    root.querySelector("#se-code").textContent = layerCode(inputShape, kind, units, flags);
+    var caption = diagramText(kind, inputShape[1], flags);
+    root.querySelector("#se-diagram-caption").textContent = caption;
+    drawUnrolled(root.querySelector("#se-diagram"), kind, inputShape[1], flags);
+  }
+
+  // ---- stack mode
+
+  var DEFAULT_STACK = [
+    { layer: "LSTM", units: 64, return_sequences: true },
+    { layer: "LSTM", units: 64 },
+    { layer: "Dense", units: 1 }
+  ];
+
+  function newSpec(kind) {
+    if (isRecurrent(kind)) { return { layer: kind, units: 16 }; }
+    if (kind === "Dense" || kind === "TimeDistributed") { return { layer: kind, units: 1 }; }
+    if (kind === "RepeatVector") { return { layer: kind, n: 5 }; }
+    return { layer: kind };
+  }
+
+  function stackRowControls(state, spec, index, rerender) {
+    var item = el("li", { "class": "se-stack-layer" });
+    var n = index + 1;
+    var title = el("span", { "class": "se-stack-name" }, n + ". " + label(spec));
+    item.appendChild(title);
+    function field(labelText, input) {
+      var wrap = el("label", { "class": "se-inline" });
+      wrap.appendChild(document.createTextNode(labelText + " "));
+      wrap.appendChild(input);
+      item.appendChild(wrap);
+    }
+    function number(key, labelText) {
+      var input = el("input", { type: "number", min: "1", step: "1", value: String(spec[key]),
+        id: "se-stack-" + n + "-" + key, "class": "se-number" });
+      input.addEventListener("change", function () {
+        var v = Number(input.value);
+        if (Number.isInteger(v) && v >= 1) { spec[key] = v; }
+        rerender(false);
+      });
+      field(labelText, input);
+    }
+    function check(key, labelText) {
+      var input = el("input", { type: "checkbox", id: "se-stack-" + n + "-" + key });
+      input.checked = !!spec[key];
+      input.addEventListener("change", function () { spec[key] = input.checked; rerender(false); });
+      var wrap = el("label", { "class": "se-inline" });
+      wrap.appendChild(input);
+      wrap.appendChild(document.createTextNode(" " + labelText));
+      item.appendChild(wrap);
+    }
+    if (spec.units !== undefined) { number("units", "units"); }
+    if (spec.n !== undefined) { number("n", "n"); }
+    if (isRecurrent(spec.layer)) {
+      check("return_sequences", "return_sequences");
+      check("bidirectional", "Bidirectional");
+      if (spec.bidirectional) {
+        var select = el("select", { id: "se-stack-" + n + "-merge_mode" });
+        MERGE_MODES.forEach(function (mode) {
+          var option = el("option", { value: mode === null ? "None" : mode }, mode === null ? "None" : mode);
+          if ((spec.merge_mode === undefined ? "concat" : spec.merge_mode) === mode) { option.selected = true; }
+          select.appendChild(option);
+        });
+        select.addEventListener("change", function () {
+          spec.merge_mode = select.value === "None" ? null : select.value; rerender(false);
+        });
+        field("merge_mode", select);
+      }
+    }
+    var remove = el("button", { type: "button", "class": "se-button", id: "se-stack-" + n + "-remove",
+      "aria-label": "Remove layer " + n + " (" + label(spec) + ")" }, "Remove");
+    remove.addEventListener("click", function () {
+      state.layers.splice(index, 1);
+      rerender(true, Math.min(index, state.layers.length - 1));
+    });
+    item.appendChild(remove);
+    return item;
+  }
+
+  function renderStack(root, state, focusRemove) {
+    var inputShape = [null, null, null];
+    var sizes = [readSize(root, "batch", true), readSize(root, "timesteps", true), readSize(root, "features", false)];
+    if (sizes.some(function (s) { return s.error; })) { return; }
+    inputShape = sizes.map(function (s) { return s.value; });
+    var list = root.querySelector("#se-stack-layers");
+    var rerender = function (structural, focusIndex) {
+      renderStack(root, state, structural ? (focusIndex === undefined ? -1 : focusIndex) : undefined);
+    };
+    var active = document.activeElement && document.activeElement.id;
+    list.replaceChildren.apply(list, state.layers.map(function (spec, i) {
+      return stackRowControls(state, spec, i, rerender);
+    }));
+    var again = active ? document.getElementById(active) : null;
+    if (again && root.contains(again) && focusRemove === undefined) { again.focus(); }
+    if (focusRemove !== undefined) {
+      var target = focusRemove >= 0 ? root.querySelector("#se-stack-" + (focusRemove + 1) + "-remove") : null;
+      (target || root.querySelector("#se-stack-kind")).focus();
+    }
+    var table = root.querySelector("#se-stack-table tbody");
+    var status = root.querySelector("#se-stack-status");
+    if (!state.layers.length) {
+      table.replaceChildren();
+      status.textContent = "The stack is empty: add a layer.";
+      root.querySelector("#se-stack-code").textContent = "";
+      return;
+    }
+    var trace = predictStack(inputShape, state.layers);
+    table.replaceChildren.apply(table, trace.rows.map(function (row) {
+      var tr = el("tr", row.problem ? { "class": "se-fails" } : {});
+      tr.appendChild(el("td", {}, String(row.index)));
+      tr.appendChild(el("th", { scope: "row" }, row.layer));
+      tr.appendChild(el("td", {}, row.problem ? "(fails)" : row.output_shape === null ? "(not computed)" : pyRepr(row.output_shape)));
+      tr.appendChild(el("td", {}, row.params === null ? "-" : row.params.toLocaleString("en-US")));
+      return tr;
+    }));
+    status.replaceChildren();
+    if (trace.ok) {
+      status.appendChild(el("span", {}, "Keras builds this stack. Output shape " +
+        pyRepr(trace.output_shape) + ", total params " + trace.total_params.toLocaleString("en-US") + "."));
+    } else {
+      status.appendChild(el("strong", {}, "Problem: "));
+      status.appendChild(el("span", { id: "se-stack-problem" }, trace.problem));
+    }
+    root.querySelector("#se-stack-code").textContent = stackCode(inputShape, state.layers);
+  }
+
+  function copyButton(button, codeId) {
+    button.addEventListener("click", function () {
+      var text = document.getElementById(codeId).textContent;
+      var note = button.parentNode.querySelector(".se-copied");
+      function done(message) { if (note) { note.textContent = message; } }
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(function () { done("Copied."); },
+          function () { done("Copy failed: select the code and copy it."); });
+      } else {
+        var range = document.createRange();
+        range.selectNodeContents(document.getElementById(codeId));
+        var selection = window.getSelection();
+        selection.removeAllRanges();
+        selection.addRange(range);
+        done("Selected: press Ctrl+C (Cmd+C on a Mac) to copy.");
+      }
+    });
+  }
+
+  function start() {
+    var root = document.getElementById("shape-explorer");
+    if (!root) { return; }
+    root.hidden = false;
+    var fallback = document.getElementById("shape-explorer-noscript");
+    if (fallback) { fallback.hidden = true; }
+    var state = { layers: DEFAULT_STACK.map(function (s) { return withDefaults(s); }) };
+    var refresh = function () { updateLayer(root); renderStack(root, state); };
+    root.querySelectorAll("#se-layer-controls input, #se-layer-controls select, #se-input-controls input")
+      .forEach(function (input) {
+        input.addEventListener("input", refresh);
+        input.addEventListener("change", refresh);
+      });
+    var kindSelect = root.querySelector("#se-stack-kind");
+    window.ShapeRules.STACK_KINDS.forEach(function (kind) {
+      kindSelect.appendChild(el("option", { value: kind }, kind === "TimeDistributed" ? "TimeDistributed(Dense)" : kind));
+    });
+    root.querySelector("#se-stack-add").addEventListener("click", function () {
+      state.layers.push(withDefaults(newSpec(kindSelect.value)));
+      renderStack(root, state);
+    });
+    root.querySelector("#se-stack-reset").addEventListener("click", function () {
+      state.layers = DEFAULT_STACK.map(function (s) { return withDefaults(s); });
+      renderStack(root, state);
+    });
+    copyButton(root.querySelector("#se-copy"), "se-code");
+    copyButton(root.querySelector("#se-stack-copy"), "se-stack-code");
+    root.stackState = state;
+    refresh();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+}());
