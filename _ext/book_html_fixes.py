@@ -1,4 +1,6 @@
-"""Sphinx extension: remove two JavaScript console errors of the Jupyter Book 1 stack.
+"""Sphinx extension: fixes to the HTML of the Jupyter Book 1 stack.
+
+Console errors:
 
 1. Sphinx 7.4 writes an inline script twice when an extension adds it after the builder
    started (sphinx-thebe, sphinx-togglebutton): once from the builder and once re-read
@@ -8,7 +10,29 @@
 2. pydata-sphinx-theme starts in mode ``""`` on a reader's first visit (empty
    localStorage) and logs "Got invalid theme mode". ``html_context.default_mode`` is
    the mode it falls back to: ``auto``.
+
+Lighter, findable pages:
+
+3. Every page gets a ``<meta name="description">``: its first paragraph (the chapter's
+   introduction), shortened to about 160 characters; pages without one (search, index)
+   get the book's ``book_description`` (set in ``_config.yml``).
+4. pydata-sphinx-theme loads ``fontawesome.js`` (1.5 MB, 530 KiB with gzip) on every
+   page only to turn ``<i class="fa-...">`` icons into inline SVG. Its stylesheet already
+   draws the same icons with the Font Awesome web fonts, which every page downloads
+   anyway, so the script is dropped from every page and from the output.
 """
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from docutils import nodes
+
+DESCRIPTION_CHARS = 160
+FONTAWESOME_SCRIPT = re.compile(
+    r'[ \t]*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>\n?')
 
 
 def _drop_duplicate_inline_scripts(app, pagename, templatename, context, doctree):
@@ -25,7 +49,66 @@ def _default_mode(app, config):
     config.html_context.setdefault("default_mode", "auto")
 
 
+def shorten(text: str, limit: int = DESCRIPTION_CHARS) -> str:
+    """Collapse whitespace; keep at most ``limit`` characters, cut after the last whole
+    sentence that fits (if it reaches half the limit), else at a word boundary.
+
+    Examples
+    --------
+    >>> shorten("A  layer\\nreturns its last state.")
+    'A layer returns its last state.'
+    >>> shorten("One two. Three four five six.", limit=20)
+    'One two. Three four…'
+    >>> shorten("One two three. Four five six.", limit=20)
+    'One two three.'
+    """
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    sentence_end = head.rfind(". ")
+    if sentence_end >= limit // 2:
+        return head[: sentence_end + 1]
+    return head.rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def first_paragraph(doctree) -> str:
+    """The text of the first paragraph that sits directly in a section (not in a table,
+    a note or a cell's output), or ``""``."""
+    for paragraph in doctree.findall(nodes.paragraph):
+        if isinstance(paragraph.parent, nodes.section):
+            return paragraph.astext()
+    return ""
+
+
+def _meta_description(app, pagename, templatename, context, doctree):
+    if 'name="description"' in context.get("metatags", ""):
+        return
+    text = first_paragraph(doctree) if doctree is not None else ""
+    description = shorten(text or app.config.book_description)
+    if description:
+        context["metatags"] = (context.get("metatags", "")
+                               + f'\n<meta name="description" content="'
+                               f'{html.escape(description, quote=True)}" />')
+
+
+def _drop_fontawesome_script(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir)
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        lighter = FONTAWESOME_SCRIPT.sub("", text)
+        if lighter != text:
+            page.write_text(lighter, encoding="utf-8")
+    for name in ("fontawesome.js", "fontawesome.js.map", "fontawesome.js.LICENSE.txt"):
+        (out / "_static" / "scripts" / name).unlink(missing_ok=True)
+
+
 def setup(app):
+    app.add_config_value("book_description", "", "html", types=[str])
     app.connect("config-inited", _default_mode)
     app.connect("html-page-context", _drop_duplicate_inline_scripts, priority=900)
+    app.connect("html-page-context", _meta_description)
+    app.connect("build-finished", _drop_fontawesome_script)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
