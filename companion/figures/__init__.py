@@ -31,6 +31,7 @@ from companion.figures.bridges import kernel_layout_figure, torch_returns_figure
 from companion.figures.data import hidden_states_figure, training_curves_figure  # noqa: F401
 from companion.figures.diagnose import bidirectional_slice_figure  # noqa: F401
 from companion.figures.masking import padded_batch_figure  # noqa: F401
+from companion.figures.outcomes import outcome_grid_figure  # noqa: F401
 from companion.figures.patterns import output_patterns_figure  # noqa: F401
 from companion.figures.seq2seq import encoder_decoder_figure  # noqa: F401
 from companion.figures.stateful import stateful_chunks_figure  # noqa: F401
