@@ -22,6 +22,9 @@ Stateful layers (``companion.stateful``)
     split_into_chunks, stateless_copy, stateful_copy, stateful_chunks_figure (figure)
 Keras 2, other backends, fresh processes (``companion.subprocess_run``)
     run_snippet, run_snippets, outcome_grid_figure (figure)
+Cost of return_sequences (``companion.benchmark``)
+    recurrent_flops, output_bytes, run_benchmark, load_benchmark, Benchmark,
+    loglog_slope, cost_scaling_figure (figure), step_breakdown_figure (figure)
 Figures (``companion.figures``)
     BookFigure, new_figure, unrolled_figure, return_sequences_figure, stacked_figure,
     encoder_decoder_figure, hidden_states_figure, training_curves_figure,
@@ -68,6 +71,14 @@ _EXPORTS = {
     "run_snippet": "companion.subprocess_run",
     "run_snippets": "companion.subprocess_run",
     "outcome_grid_figure": "companion.figures",
+    "recurrent_flops": "companion.benchmark",
+    "output_bytes": "companion.benchmark",
+    "run_benchmark": "companion.benchmark",
+    "load_benchmark": "companion.benchmark",
+    "Benchmark": "companion.benchmark",
+    "loglog_slope": "companion.benchmark",
+    "cost_scaling_figure": "companion.figures",
+    "step_breakdown_figure": "companion.figures",
     "BookFigure": "companion.figures",
     "new_figure": "companion.figures",
     "unrolled_figure": "companion.figures",
