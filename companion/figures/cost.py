@@ -145,5 +145,6 @@ def step_breakdown_figure(benchmark: Any) -> BookFigure:
     ax.set_xlabel("median time per training step (ms)")
     ax.set_xlim(0, max(max(ms.values()), max(np.add(recurrent, head_part))) * 1.1)
     ax.grid(True, axis="x", alpha=0.3, color=DROPPED)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False,
+              markerscale=0.4)
     return fig
