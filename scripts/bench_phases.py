@@ -13,8 +13,8 @@ Runs the steps `make test` runs, one after the other, exactly as it runs them:
 and reports the wall seconds and the CPU seconds (this process's children) of each.
 Inside step 4 a small plugin (scripts/bench_timing.py) records every test item, so the
 report splits the pytest step into unit tests and doctests, nbval per notebook and the
-browser suite (in worker seconds: the workers run side by side, so these add up to more
-than the step's wall time).
+browser suite, in worker seconds (the workers run side by side, so these add up to about
+the step's wall time times the number of workers), and lists the slowest test items.
 
 Then the floor: every notebook of _toc.yml executed once in a fresh kernel (kernel start
 and imports included, one notebook at a time, nothing written back), summed, divided by
@@ -106,13 +106,19 @@ def read_timings(folder: Path) -> list[dict]:
 
 
 def summarise(records: list[dict]) -> dict[str, list[float]]:
-    """Per phase: [items, worker wall s, CPU s], phases in a stable order."""
-    totals: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
+    """Per phase: [items, worker wall s], phases in a stable order.
+
+    Examples
+    --------
+    >>> summarise([{"file": "book/a.ipynb", "wall": 2.0}, {"file": "tests/t.py", "wall": 1.0},
+    ...            {"file": "book/a.ipynb", "wall": 0.5}])
+    {'unit tests and doctests': [1, 1.0], 'nbval book/a.ipynb': [2, 2.5]}
+    """
+    totals: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
     for record in records:
         entry = totals[phase_of(record["file"])]
         entry[0] += 1
         entry[1] += record["wall"]
-        entry[2] += record["cpu"]
     order = sorted(totals, key=lambda name: (name.startswith("nbval"), name))
     return {name: totals[name] for name in order}
 
@@ -160,13 +166,13 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     workers = sorted({record["worker"] for record in records})
-    print(f"{'inside pytest (' + str(len(workers)) + ' workers)':44} {'items':>6} "
-          f"{'worker s':>8} {'cpu s':>8}")
-    for name, (items, wall, cpu) in summarise(records).items():
-        print(f"{name:44} {items:6d} {wall:8.1f} {cpu:8.1f}")
-    print(f"\nslowest {args.slowest} test items (wall s, cpu s):")
+    print(f"{'inside pytest (' + str(len(workers)) + ' workers side by side)':44} "
+          f"{'items':>6} {'worker s':>8}")
+    for name, (items, wall) in summarise(records).items():
+        print(f"{name:44} {items:6d} {wall:8.1f}")
+    print(f"\nslowest {args.slowest} test items (wall s, setup and teardown included):")
     for record in sorted(records, key=lambda r: -r["wall"])[:args.slowest]:
-        print(f"  {record['wall']:6.1f} {record['cpu']:6.1f}  {record['nodeid']}")
+        print(f"  {record['wall']:6.1f}  {record['nodeid']}")
 
     print()
     print(f"{'floor: notebook in a fresh kernel':44} {'seconds':>8} {'peak MB':>8}  verdict")
