@@ -1,0 +1,94 @@
+"""The compatibility run (`make compat`): the companion's unit tests and every notebook of
+``_toc.yml``, executed again under nbval, on the floor stack of ``requirements-compat.txt``
+(the oldest Keras and TensorFlow the book supports, installed in ``.venv-compat``).
+
+Outputs are compared with ``tests/compat-sanitize.cfg``: facts (exception types, shapes,
+counts, booleans) must match the stored notebooks, wording and incidental rounded numbers
+may differ. A cell that crashes fails, as in the pinned run. The pinned run (`make test`)
+stays strict: it uses no sanitizer.
+
+Usage: .venv-compat/bin/python scripts/compat.py [extra pytest arguments]
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+import time
+from importlib.metadata import PackageNotFoundError, version
+
+import booktools
+
+SANITIZE = booktools.ROOT / "tests" / "compat-sanitize.cfg"
+#: The browser tests drive the built book (made by the pinned stack), not the floor stack.
+UNIT_PATHS = ["tests", "companion", "README.md"]
+
+
+#: Part III's bridges (requirements-extras.txt) are pinned with the pinned stack only: the
+#: floor stack tests the TensorFlow backend. A notebook or a companion module whose code
+#: imports one of these is left out where the module is not installed (and said so).
+EXTRAS = ("torch", "jax", "tf_keras")
+_IMPORT = re.compile(r"^\s*(?:>>> )?(?:import|from) ([\w., ]+)", re.MULTILINE)
+
+
+def missing_extras(text: str) -> set[str]:
+    """The EXTRAS that ``text`` imports and that this environment lacks."""
+    names = {part.strip().split(".")[0].split(" ")[0]
+             for line in _IMPORT.findall(text) for part in line.split(",")}
+    wanted = names & set(EXTRAS)
+    return {name for name in wanted if importlib.util.find_spec(name) is None}
+
+
+def notebooks() -> list[str]:
+    """Every page of ``_toc.yml`` as a notebook path relative to the repository root."""
+    return [f"{page}.ipynb" for page in booktools.toc_files()]
+
+
+def left_out() -> dict[str, set[str]]:
+    """Notebooks and companion modules that need an extra this environment lacks."""
+    paths = notebooks() + sorted(
+        str(p.relative_to(booktools.ROOT)) for p in (booktools.ROOT / "companion").rglob("*.py"))
+    result = {}
+    for path in paths:
+        missing = missing_extras((booktools.ROOT / path).read_text(encoding="utf-8"))
+        if missing:
+            result[path] = missing
+    return result
+
+
+def command(extra: list[str], skip: dict[str, set[str]] | None = None) -> list[str]:
+    skip = left_out() if skip is None else skip
+    workers = ["-n", "2"] if importlib.util.find_spec("xdist") else []
+    pages = [page for page in notebooks() if page not in skip]
+    ignored = [f"--ignore={path}" for path in skip if path.startswith("companion/")]
+    return [sys.executable, "-m", "pytest", *workers, "-m", "not browser",
+            "--nbval-sanitize-with", str(SANITIZE), *ignored, *UNIT_PATHS, *pages, *extra]
+
+
+def installed(*names: str) -> str:
+    for name in names:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            pass
+    return "not installed"
+
+
+def main(argv: list[str]) -> int:
+    print(f"compat: keras {installed('keras')}, "
+          f"tensorflow {installed('tensorflow-cpu', 'tensorflow')}, numpy {installed('numpy')}; "
+          f"{len(notebooks())} notebooks", flush=True)
+    skip = left_out()
+    for path, missing in skip.items():
+        print(f"compat: left out {path} (needs {', '.join(sorted(missing))}, "
+              "not part of the floor stack)", flush=True)
+    start = time.perf_counter()
+    code = subprocess.call(command(argv, skip), cwd=booktools.ROOT)
+    print(f"compat: pytest took {time.perf_counter() - start:.0f} s", flush=True)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
