@@ -131,5 +131,20 @@ weight: $(STAMP)
 	@[ -f _build/html/index.html ] || $(MAKE) --no-print-directory build-strict
 	$(BIN)/python scripts/page_weight.py
 
+# Compatibility run: the unit tests and every notebook of _toc.yml on the floor stack
+# (requirements-compat.txt, in .venv-compat), outputs compared through
+# tests/compat-sanitize.cfg (facts must hold, wording may change). See scripts/compat.py.
+COMPAT_BIN := .venv-compat/bin
+$(COMPAT_BIN)/.installed-stamp: requirements-compat.txt pyproject.toml
+	@$(MAKE) --no-print-directory check-python
+	@[ -x $(COMPAT_BIN)/python ] || $(PYTHON) -m venv .venv-compat
+	$(COMPAT_BIN)/python -m pip install --quiet --upgrade pip
+	$(COMPAT_BIN)/python -m pip install --quiet -r requirements-compat.txt -e '.[tensorflow]'
+	@touch $@
+
+.PHONY: compat
+compat: $(COMPAT_BIN)/.installed-stamp
+	$(COMPAT_BIN)/python scripts/compat.py
+
 clean:
 	rm -rf _build .pytest_cache .hypothesis
