@@ -7,8 +7,8 @@ Headless Chromium (the system one, never a downloaded browser) drives the HTML o
 ``BOOK_HTML_DIR`` (default ``_build/html``), served on 127.0.0.1; every request to
 another host is blocked and recorded. One browser for the session, one context per
 viewing mode, each page visited once per mode: the checks of tests/browser/checks.py run
-during that visit and the tests below read their results. A screenshot of every page in
-every mode lands in ``_build/screenshots/<page>-<mode>.png``.
+during that visit and the tests below read their results. With ``BOOK_SCREENSHOTS=1`` a
+screenshot of every page in every mode lands in ``_build/screenshots/<page>-<mode>.png``.
 
 Without a built book or without Chromium the tests skip, saying what to run; with
 ``CI=true`` they fail instead.
@@ -98,7 +98,10 @@ class Viewer:
 
     def audit(self, name: str) -> checks.PageAudit:
         if name not in self.audits:
-            shot = self.screenshots / f"{name.rsplit('/', 1)[-1]}-{self.mode.name}.png"
+            # Screenshots are for people, not checks: taken only on request, since a
+            # full-page capture of every page in every mode is the suite's costliest step.
+            shot = (self.screenshots / f"{name.rsplit('/', 1)[-1]}-{self.mode.name}.png"
+                    if os.environ.get("BOOK_SCREENSHOTS") == "1" else None)
             self.audits[name] = checks.audit_page(
                 self.page, self.recorder, self.site, self.expectations[name], self.mode,
                 screenshot=shot)

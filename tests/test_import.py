@@ -72,3 +72,11 @@ def test_replay_stays_the_function_after_its_module_is_imported():
 def test_unknown_attribute_raises_attribute_error_naming_it():
     with pytest.raises(AttributeError, match="no attribute 'lstm'"):
         companion.lstm  # noqa: B018
+
+
+def test_every_public_name_is_in_the_readme_api_table():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = "\n".join(line for line in readme.splitlines() if line.startswith("| "))
+    missing = [name for name in companion.__all__
+               if name != "__version__" and f"`{name}" not in table]
+    assert missing == [], "add these names to the README's API table"
