@@ -10,6 +10,8 @@
 #                   and memory included), page weight, and the companion's speed
 #   make weight     transfer size and requests of every built page (gzip, Chromium)
 #   make lighthouse Lighthouse scores of every built page (npm lighthouse, pinned)
+#   make compat     the unit tests and every notebook on the oldest supported Keras
+#                   (.venv-compat): facts must hold, wording may change
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -35,7 +37,7 @@ PYTEST := $(BIN)/python -m pytest -n $(JOBS)
 	sync-url bench weight lighthouse lint format clean
 
 help:
-	@sed -n '2,14p' Makefile
+	@sed -n '2,16p' Makefile
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null || { \
@@ -43,13 +45,16 @@ check-python:
 	  echo "Install Python 3.10+ and run again, or point make at it: make test PYTHON=/path/to/python3.11"; \
 	  exit 1; }
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt requirements-extras.txt requirements-nodeps.txt pyproject.toml
 	@$(MAKE) --no-print-directory check-python
 	@if [ -x $(BIN)/python ] && ! $(BIN)/python -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)'; then \
 	  echo "error: $(VENV) was made with Python older than 3.10; remove it (rm -rf $(VENV)) and run again"; exit 1; fi
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
+	# Part III's bridges (torch CPU, JAX, Keras 2): see requirements-extras.txt.
+	$(BIN)/python -m pip install --quiet -r requirements-extras.txt
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -66,7 +71,7 @@ build-strict: $(STAMP)
 	@echo "Built $(CURDIR)/_build/html/index.html"
 
 lint: $(STAMP)
-	$(BIN)/ruff check companion tests scripts book _ext
+	$(BIN)/ruff check companion tests scripts book _ext conftest.py
 
 format: $(STAMP)
 	$(BIN)/ruff format companion tests scripts
