@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import random
 from pathlib import Path
 
 import booktools
 import pytest
-from browser import checks
-from browser.server import CHROMIUM_ARGS, find_chromium, serve_directory
+from browser import session
+from browser.server import serve_directory
 
 import companion
 
@@ -42,33 +41,15 @@ CONCAT_RULE = 'mergeMode === "concat" ? 2 * units : units'
 BROKEN_CONCAT_RULE = 'mergeMode === "concat" ? units : units'
 
 
-def _unavailable(message: str):
-    if os.environ.get("CI") == "true":
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
 def html_dir() -> Path:
-    path = Path(os.environ.get("BOOK_HTML_DIR") or booktools.ROOT / "_build" / "html")
-    if not (path / PAGE).is_file():
-        _unavailable(f"no {PAGE} in {path}: build the book with the explorer in _toc.yml "
-                     "(`make book`)")
-    return path
+    return session.built_book(booktools.ROOT / "_build" / "html", PAGE)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    chromium = find_chromium()
-    if chromium is None:
-        _unavailable("no Chromium at /usr/bin/chromium or on PATH: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(chromium), headless=True,
-                                              args=list(CHROMIUM_ARGS))
+    with session.chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -77,17 +58,12 @@ def base_url(html_dir):
         yield url
 
 
-def _block_external(route):
-    if checks.is_local(route.request.url):
-        route.continue_()
-    else:
-        route.abort()
 
 
 def _open(browser, base_url, *, script: str | None = None):
     """A new context and page on the explorer; ``script`` replaces shape-explorer.js."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.route("**/*", _block_external)
+    context.route("**/*", session.block_external)
     if script is not None:
         context.route("**/_static/shape-explorer.js",
                       lambda route: route.fulfill(body=script,
