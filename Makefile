@@ -33,7 +33,7 @@ export PYTHONHASHSEED := 0
 JOBS ?= auto
 PYTEST := $(BIN)/python -m pytest -n $(JOBS)
 
-.PHONY: help install check-python book build-strict test test-pytest quick chapter notebooks \
+.PHONY: axe help install check-python book build-strict test test-pytest quick chapter notebooks \
 	sync-url bench weight lighthouse lint format clean
 
 help:
@@ -59,6 +59,18 @@ $(STAMP): requirements.txt requirements-extras.txt requirements-nodeps.txt pypro
 
 install: $(STAMP)
 
+# axe-core for the accessibility tests, from the npm registry, pinned by its lock file,
+# next to the Python tools in .venv (git-ignored). No download happens at test time.
+AXE := $(VENV)/axe-core/node_modules/axe-core/axe.min.js
+$(AXE): tests/accessibility/package.json tests/accessibility/package-lock.json
+	@command -v npm >/dev/null || { echo "error: the accessibility tests need Node.js and npm"; exit 1; }
+	mkdir -p $(VENV)/axe-core
+	cp tests/accessibility/package.json tests/accessibility/package-lock.json $(VENV)/axe-core/
+	npm ci --prefix $(VENV)/axe-core --no-audit --no-fund --loglevel=error
+	@touch $@
+
+axe: $(AXE)
+
 book: $(STAMP)
 	rm -rf _build/html _build/jupyter_execute _build/.doctrees
 	$(BIN)/jupyter-book build . --builder html
@@ -77,7 +89,7 @@ format: $(STAMP)
 	$(BIN)/ruff format companion tests scripts
 	$(BIN)/ruff check --fix companion tests scripts book
 
-test: $(STAMP) lint build-strict
+test: $(STAMP) $(AXE) lint build-strict
 	$(PYTEST) $(PYTEST_ARGS)
 
 # The last step of `make test` alone, over the current build (scripts/bench_phases.py
