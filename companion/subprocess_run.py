@@ -96,7 +96,10 @@ def outcome(function: Callable[[], Any]) -> dict[str, Any]:
 
     Returns ``{"value": result}`` when it returns, ``{"error": class name, "message":
     first line of the message}`` when it raises; either with ``"warnings"``, a list of
-    ``"Category: message"`` strings, when it warned. Paths are removed from messages.
+    ``"Category: message"`` strings, when it warned. Paths are removed from messages,
+    lines longer than 120 characters are cut, and when Keras 2's first line only names
+    the layer ("Exception encountered when calling layer ...") the next line, the cause,
+    is kept too. A value that is not JSON-able raises ``TypeError`` (see :func:`to_json`).
 
     Examples
     --------
@@ -111,18 +114,31 @@ def outcome(function: Callable[[], Any]) -> dict[str, Any]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            report: dict[str, Any] = {"value": to_json(function())}
+            value = function()
         except Exception as error:  # the point is to report any error by name
-            report = {"error": type(error).__name__, "message": _first_line(error)}
+            report: dict[str, Any] = {"error": type(error).__name__,
+                                      "message": _first_line(error)}
+        else:
+            report = {"value": to_json(value)}
     seen = [f"{item.category.__name__}: {_first_line(item.message)}" for item in caught]
     if seen:
         report["warnings"] = list(dict.fromkeys(seen))
     return report
 
 
+#: Keras 2 wraps errors raised in a layer's call in a first line that names the layer;
+#: the cause is on the next line, so :func:`outcome` keeps that one too.
+_KERAS2_WRAPPER = "Exception encountered when calling layer"
+_LONG = 120
+
+
 def _first_line(error: Any) -> str:
     lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
-    return strip_paths(lines[0]) if lines else ""
+    if not lines:
+        return ""
+    kept = lines[:2] if lines[0].startswith(_KERAS2_WRAPPER) else lines[:1]
+    kept = [line if len(line) <= _LONG else line[:_LONG] + "..." for line in kept]
+    return strip_paths(" ".join(kept))
 
 
 def snippet_environment(backend: str = "tensorflow", *, legacy_keras: bool = False,

@@ -74,6 +74,22 @@ def test_outcome_strips_paths_and_keeps_the_first_line():
     assert sr.outcome(fails) == {"error": "ValueError", "message": "bad in layer.py"}
 
 
+def test_outcome_keeps_the_cause_under_keras2s_wrapper_line_and_cuts_long_lines():
+    def fails():
+        raise ValueError('Exception encountered when calling layer "lstm" (type LSTM).\n\n'
+                         "Unrolling requires a fixed number of timesteps.\n\nCall arguments")
+
+    assert sr.outcome(fails)["message"] == ('Exception encountered when calling layer "lstm" '
+                                            "(type LSTM). Unrolling requires a fixed number "
+                                            "of timesteps.")
+    assert sr.outcome(lambda: int("x" * 200))["message"].endswith("...")
+
+
+def test_outcome_rejects_a_value_that_is_not_json_able():
+    with pytest.raises(TypeError, match="JSON-able"):
+        sr.outcome(object)
+
+
 def test_outcome_is_available_inside_the_snippet():
     assert sr.run_snippet("result = outcome(lambda: [][1])") == {
         "error": "IndexError", "message": "list index out of range"}
