@@ -39,10 +39,13 @@ def test_alt_text_counts_yes_per_column_and_lists_strings():
                             "b: x, no.")
 
 
-def test_custom_words_for_true_and_false():
+def test_custom_words_for_true_and_false_in_cells_and_alt_text():
     fig = outcome_grid_figure(["r"], ["c1", "c2"], [[True, False]], title="T",
                               yes="fused", no="loop")
     assert [text for _, text in cells(fig)] == ["fused", "loop"]
+    assert fig.alt_text.endswith("c1: fused in 1 of 1; c2: fused in 0 of 1.")
+    mixed = outcome_grid_figure(["r", "s"], ["c"], [[True], ["warns"]], title="T", yes="ok")
+    assert mixed.alt_text.endswith("c: ok, warns.")
 
 
 def test_exported_from_companion():

@@ -50,15 +50,14 @@ def _cells(values: Any, rows: int, columns: int) -> list[list[bool | str]]:
 
 
 def _describe(row_labels: list[str], column_labels: list[str],
-              grid: list[list[bool | str]], title: str) -> str:
+              grid: list[list[bool | str]], title: str, yes: str, no: str) -> str:
     parts = []
     for index, column in enumerate(column_labels):
         cells = [row[index] for row in grid]
         if all(isinstance(cell, bool) for cell in cells):
-            yes = sum(cells)
-            parts.append(f"{column}: yes in {yes} of {len(cells)}")
+            parts.append(f"{column}: {yes} in {sum(cells)} of {len(cells)}")
         else:
-            words = [cell if isinstance(cell, str) else ("yes" if cell else "no")
+            words = [cell if isinstance(cell, str) else (yes if cell else no)
                      for cell in cells]
             parts.append(f"{column}: {', '.join(words)}")
     return (f"{title}: a grid of {len(row_labels)} rows ({', '.join(row_labels)}) by "
@@ -87,8 +86,9 @@ def outcome_grid_figure(row_labels: Sequence[str], column_labels: Sequence[str],
     Returns
     -------
     BookFigure
-        Its alt text names the rows and columns and, per column, how many cells say yes
-        (or the strings, in row order).
+        Its alt text names the rows and columns and, per column, how many cells are
+        ``True`` (in the ``yes`` word), or every cell in row order (``yes``/``no`` words
+        for booleans) when the column holds strings too.
 
     Raises
     ------
@@ -119,7 +119,7 @@ def outcome_grid_figure(row_labels: Sequence[str], column_labels: Sequence[str],
                      if any(isinstance(cell, str) for row in grid for cell in row) else 0)
     width = label_width + cell_width * len(columns) + 0.3
     height = 0.32 * len(rows) + 0.9
-    fig = new_figure(_describe(rows, columns, grid, title.strip()), width=width,
+    fig = new_figure(_describe(rows, columns, grid, title.strip(), yes, no), width=width,
                      height=height)
     ax = fig.add_subplot()
     for j, column in enumerate(columns):
