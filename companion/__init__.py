@@ -20,15 +20,15 @@ Bridges to PyTorch (``companion.torch_bridge``; needs ``pip install torch==2.13.
     to_torch, from_torch, kernel_layout_figure (figure), torch_returns_figure (figure)
 Stateful layers (``companion.stateful``)
     split_into_chunks, stateless_copy, stateful_copy, stateful_chunks_figure (figure)
-Keras 2, other backends, fresh processes (``companion.subprocess_run``)
-    run_snippet, run_snippets, outcome_grid_figure (figure)
 Cost of return_sequences (``companion.benchmark``)
     recurrent_flops, output_bytes, run_benchmark, load_benchmark, Benchmark,
     loglog_slope, cost_scaling_figure (figure), step_breakdown_figure (figure)
+Keras 2, other backends, fresh processes (``companion.subprocess_run``)
+    run_snippet, run_snippets, outcome_grid_figure (figure)
 Figures (``companion.figures``)
     BookFigure, new_figure, unrolled_figure, return_sequences_figure, stacked_figure,
     encoder_decoder_figure, hidden_states_figure, training_curves_figure,
-    bidirectional_figure, padded_batch_figure, output_patterns_figure
+    padded_batch_figure, output_patterns_figure, bidirectional_figure
 """
 
 from __future__ import annotations
@@ -68,9 +68,6 @@ _EXPORTS = {
     "stateless_copy": "companion.stateful",
     "stateful_copy": "companion.stateful",
     "stateful_chunks_figure": "companion.figures",
-    "run_snippet": "companion.subprocess_run",
-    "run_snippets": "companion.subprocess_run",
-    "outcome_grid_figure": "companion.figures",
     "recurrent_flops": "companion.benchmark",
     "output_bytes": "companion.benchmark",
     "run_benchmark": "companion.benchmark",
@@ -79,6 +76,9 @@ _EXPORTS = {
     "loglog_slope": "companion.benchmark",
     "cost_scaling_figure": "companion.figures",
     "step_breakdown_figure": "companion.figures",
+    "run_snippet": "companion.subprocess_run",
+    "run_snippets": "companion.subprocess_run",
+    "outcome_grid_figure": "companion.figures",
     "BookFigure": "companion.figures",
     "new_figure": "companion.figures",
     "unrolled_figure": "companion.figures",
