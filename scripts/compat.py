@@ -13,6 +13,8 @@ Usage: .venv-compat/bin/python scripts/compat.py [extra pytest arguments]
 from __future__ import annotations
 
 import importlib.util
+import json
+import pathlib
 import re
 import subprocess
 import sys
@@ -29,16 +31,32 @@ UNIT_PATHS = ["tests", "companion", "README.md"]
 #: Part III's bridges (requirements-extras.txt) are pinned with the pinned stack only: the
 #: floor stack tests the TensorFlow backend. A notebook or a companion module whose code
 #: imports one of these is left out where the module is not installed (and said so).
+#: Code that calls ``companion.run_snippet(s)`` (the notebooks of Part III) runs other
+#: backends (named as string literals) or Keras 2 (``legacy_keras=True``) in child
+#: processes: it needs those extras too.
 EXTRAS = ("torch", "jax", "tf_keras")
 _IMPORT = re.compile(r"^\s*(?:>>> )?(?:import|from) ([\w., ]+)", re.MULTILINE)
+_BACKEND = re.compile(r"""["'](jax|torch)["']""")
 
 
 def missing_extras(text: str) -> set[str]:
-    """The EXTRAS that ``text`` imports and that this environment lacks."""
+    """The EXTRAS that the code ``text`` needs and that this environment lacks."""
     names = {part.strip().split(".")[0].split(" ")[0]
              for line in _IMPORT.findall(text) for part in line.split(",")}
+    if "companion.run_snippet" in text:
+        names |= set(_BACKEND.findall(text))
+        if "legacy_keras=True" in text:
+            names.add("tf_keras")
     wanted = names & set(EXTRAS)
     return {name for name in wanted if importlib.util.find_spec(name) is None}
+
+
+def code_of(path: pathlib.Path) -> str:
+    """The code of a module, or of a notebook's code cells (not its JSON text)."""
+    if path.suffix != ".ipynb":
+        return path.read_text(encoding="utf-8")
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
 
 
 def notebooks() -> list[str]:
@@ -52,7 +70,7 @@ def left_out() -> dict[str, set[str]]:
         str(p.relative_to(booktools.ROOT)) for p in (booktools.ROOT / "companion").rglob("*.py"))
     result = {}
     for path in paths:
-        missing = missing_extras((booktools.ROOT / path).read_text(encoding="utf-8"))
+        missing = missing_extras(code_of(booktools.ROOT / path))
         if missing:
             result[path] = missing
     return result

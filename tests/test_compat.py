@@ -100,7 +100,7 @@ def test_compat_sanitizer_file_has_only_well_formed_pairs():
 def test_compat_run_covers_every_toc_page_with_the_sanitizer():
     expected = [f"{page}.ipynb" for page in booktools.toc_files()]
     assert compat.notebooks() == expected
-    cmd = compat.command(["-x"])
+    cmd = compat.command(["-x"], {})  # nothing left out (see the next test)
     assert cmd[cmd.index("--nbval-sanitize-with") + 1] == str(SANITIZE)
     assert set(expected) <= set(cmd) and cmd[-1] == "-x"
     assert cmd[cmd.index("not browser") - 1] == "-m"
@@ -111,8 +111,21 @@ def test_compat_leaves_out_only_code_that_imports_a_missing_extra(monkeypatch):
                         lambda name: None if name == "torch" else object())
     assert compat.missing_extras(">>> import keras, torch\nimport jax\n") == {"torch"}
     assert compat.missing_extras("import torchvision\nx = 'import torch'\n") == set()
+    snippets = 'companion.run_snippets({b: CODE for b in ("jax", "torch")})\n'
+    assert compat.missing_extras(snippets) == {"torch"}
+    assert compat.missing_extras("companion.run_snippet(CODE, legacy_keras=True)") == set()
+    assert compat.missing_extras("run_snippet(CODE, backend='torch')") == set()
     cmd = compat.command([], {"companion/x.py": {"torch"}, "book/pytorch.ipynb": {"torch"}})
     assert "--ignore=companion/x.py" in cmd and "book/pytorch.ipynb" not in cmd
+
+
+def test_compat_reads_a_notebooks_code_cells_not_its_json(tmp_path):
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("import jax"),
+        nbformat.v4.new_code_cell("import keras\nimport torch")])
+    path = tmp_path / "page.ipynb"
+    nbformat.write(notebook, path)
+    assert compat.code_of(path) == "import keras\nimport torch"
 
 
 def _floor_pins() -> dict[str, str]:
