@@ -3,6 +3,7 @@
 1. The quiet environment (``booktools.QUIET_ENV``) is set at import time, before any
    test imports Keras and before nbval starts a kernel: TensorFlow's C++ start-up lines
    must not reach stderr, or nbval reports outputs the stored notebooks do not have.
+   ``PYTHONHASHSEED`` is the exception: one set by the caller is kept.
 2. No network at run time. In this process pytest-socket lets test functions connect
    only to loopback (``--allow-hosts``, set below unless given on the command line).
    Notebook kernels are separate processes: they get the same restriction from an
@@ -26,7 +27,10 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import booktools  # noqa: E402
 
-os.environ.update(booktools.QUIET_ENV)
+# A PYTHONHASHSEED already set wins, so the notebooks can be checked under other hash
+# seeds (PYTHONHASHSEED=random make test-pytest); make exports 0.
+os.environ.update({key: value for key, value in booktools.QUIET_ENV.items()
+                   if key != "PYTHONHASHSEED" or key not in os.environ})
 
 LOOPBACK = "127.0.0.1,::1"
 
