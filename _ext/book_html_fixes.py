@@ -20,6 +20,9 @@ Lighter, findable pages:
    page only to turn ``<i class="fa-...">`` icons into inline SVG. Its stylesheet already
    draws the same icons with the Font Awesome web fonts, which every page downloads
    anyway, so the script is dropped from every page and from the output.
+5. Sphinx 7 loads MathJax (from its CDN) on a page when the page or any page in its
+   toctree has math, so the landing page, whose toctree holds every chapter, loads it
+   although it has no math. Only pages with math of their own keep it.
 """
 
 from __future__ import annotations
@@ -43,6 +46,17 @@ def _drop_duplicate_inline_scripts(app, pagename, templatename, context, doctree
             seen.add(key)
             unique.append(script)
     context["script_files"] = unique
+
+
+def _mathjax_only_where_needed(app, pagename, templatename, context, doctree):
+    """Drop MathJax from a page without math of its own (runs after Sphinx adds it)."""
+    if app.env.get_domain("math").data["has_equations"].get(pagename, False):
+        return
+    mathjax = app.config.mathjax_path
+    context["script_files"] = [script for script in context.get("script_files", [])
+                               if not (script.filename and mathjax
+                                       and script.filename.endswith(mathjax.split("/")[-1]))
+                               and "MathJax" not in str(script.attributes.get("body", ""))]
 
 
 def _default_mode(app, config):
@@ -110,5 +124,6 @@ def setup(app):
     app.connect("config-inited", _default_mode)
     app.connect("html-page-context", _drop_duplicate_inline_scripts, priority=900)
     app.connect("html-page-context", _meta_description)
+    app.connect("html-page-context", _mathjax_only_where_needed, priority=950)
     app.connect("build-finished", _drop_fontawesome_script)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import booktools
 import nbformat
 import pytest
-from browser import checks
+from browser import checks, session
 from browser.server import CHROMIUM_ARGS, find_chromium, serve_directory
 
 PAGES = booktools.toc_files()
@@ -131,15 +131,12 @@ def html_dir() -> Path:
 @pytest.fixture(scope="session")
 def browser():
     chromium = _require_chromium()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("Playwright for Python is missing: pip install -r requirements.txt")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(chromium), headless=True, args=list(CHROMIUM_ARGS))
-        yield launched
-        launched.close()
+    # One Playwright driver per process, shared with the explorer and accessibility
+    # tests (pytest-xdist may run them on the same worker).
+    launched = session.playwright().chromium.launch(
+        executable_path=str(chromium), headless=True, args=list(CHROMIUM_ARGS))
+    yield launched
+    launched.close()
 
 
 @pytest.fixture(scope="session")

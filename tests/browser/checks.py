@@ -478,6 +478,9 @@ def check_outputs(page, expected: list[str] | tuple[str, ...], images: int = 0) 
     that showed the previous one, so a short output (``True``) cannot be matched inside
     another output's text.
     """
+    # Open every toggle first: exercise solutions are hidden cells (tag hide-cell), and a
+    # closed <details> is not rendered, so its text would not count as shown.
+    page.evaluate("() => document.querySelectorAll('details').forEach((d) => { d.open = true; })")
     blocks = [normalise_text(text) for text in page.evaluate(_OUTPUT_TEXTS)]
     problems, position = [], 0
     for number, snippet in enumerate(expected, start=1):

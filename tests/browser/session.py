@@ -3,6 +3,7 @@ one headless Chromium, and a route handler that blocks every request to another 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 from collections.abc import Iterator
@@ -29,21 +30,40 @@ def built_book(default: Path, page: str = "index.html") -> Path:
     return path
 
 
+_PLAYWRIGHT = None
+
+
+def playwright():
+    """The one Playwright driver of this test process, started on first use.
+
+    Playwright's sync API refuses a second driver while one runs in the same process
+    (its event loop is already running), and pytest-xdist can put the browser suite,
+    the explorer tests and the accessibility tests on one worker: they all share this
+    driver, each launching its own Chromium from it. It stops when the process exits.
+    """
+    global _PLAYWRIGHT
+    if _PLAYWRIGHT is None:
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError:
+            unavailable("Playwright for Python is missing: pip install -r requirements.txt")
+        _PLAYWRIGHT = sync_playwright().start()
+        atexit.register(_PLAYWRIGHT.stop)
+    return _PLAYWRIGHT
+
+
 @contextlib.contextmanager
 def chromium() -> Iterator:
     """The system Chromium, headless, driven by Playwright."""
     executable = find_chromium()
     if executable is None:
         unavailable("no Chromium at /usr/bin/chromium or on PATH: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(executable), headless=True,
-                                              args=list(CHROMIUM_ARGS))
-        try:
-            yield launched
-        finally:
-            launched.close()
+    launched = playwright().chromium.launch(executable_path=str(executable), headless=True,
+                                            args=list(CHROMIUM_ARGS))
+    try:
+        yield launched
+    finally:
+        launched.close()
 
 
 def block_external(route) -> None:
