@@ -15,11 +15,11 @@ from companion.translation import (
     PAD,
     START,
     TranslationTask,
-    _longest_spelling,
     greedy_decode,
     make_translation_task,
     spell,
 )
+from companion.translation.words import _longest_spelling
 
 # An independent reading of English number words, written here and not imported, so the
 # spelling rule is checked against a second implementation.

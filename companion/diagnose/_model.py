@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from companion.diagnose._report import Finding
-from companion.stack import _label
+from companion.stack.trace import _label
 
 Shape = tuple[Any, ...]
 

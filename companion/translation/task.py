@@ -1,89 +1,22 @@
-"""A toy translation task: spelled-out numbers to digits (chapter: "Map sequences to sequences").
+"""The task's container: :class:`TranslationTask`.
 
-The source side is English words, ``"four thousand two hundred twelve"``; the target
-side is the digits of the same number, ``"4212"``. Source and target have different
-lengths (six words can become four digits, two words can become four digits), so a
-model that emits one output per input step cannot solve it: it needs an encoder that
-reads the whole source and a decoder that writes the target. The task is generated,
-seeded and small, so a tiny encoder-decoder learns it in seconds on a CPU.
-
-Token ids are shared by both vocabularies for the special tokens: ``0`` is padding,
-``1`` the start token and ``2`` the end token. Nothing here imports TensorFlow or
-Keras; :func:`greedy_decode` calls the Keras models it is given.
+Part of :mod:`companion.translation` (chapter "Map sequences to sequences"). A
+:class:`TranslationTask` holds the (spelled-out number, digits) pairs, both
+vocabularies and the padded, read-only id arrays an encoder-decoder trains on, with
+methods that encode texts, decode ids, score predictions and split the pairs;
+:func:`companion.translation.make_translation_task` builds one.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import numbers
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
-from companion import _validate as v
-
-PAD, START, END = 0, 1, 2
-#: Special tokens, in id order.
-SPECIALS = ("<pad>", "<start>", "<end>")
-#: The largest number the task can spell.
-LARGEST = 999_999
-
-_ONES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-         "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
-         "seventeen", "eighteen", "nineteen")
-_TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty",
-         "ninety")
-SOURCE_WORDS = (*_ONES, *_TENS[2:], "hundred", "thousand")
-TARGET_CHARACTERS = tuple("0123456789")
-
-
-def _below_thousand(n: int) -> list[str]:
-    """Words for 1 <= n <= 999 (empty for 0)."""
-    words = []
-    hundreds, rest = divmod(n, 100)
-    if hundreds:
-        words += [_ONES[hundreds], "hundred"]
-    if rest >= 20:
-        words.append(_TENS[rest // 10])
-        if rest % 10:
-            words.append(_ONES[rest % 10])
-    elif rest:
-        words.append(_ONES[rest])
-    return words
-
-
-def spell(n: int) -> str:
-    """Spell a whole number from 0 to 999,999 in English words, without "and" or hyphens.
-
-    Examples
-    --------
-    >>> spell(4212)
-    'four thousand two hundred twelve'
-    >>> spell(0), spell(90), spell(100005)
-    ('zero', 'ninety', 'one hundred thousand five')
-    """
-    if not v.is_int(n):
-        raise TypeError(f"expected a whole number to spell, got {n!r} of type "
-                        f"{type(n).__name__}: pass an int such as 412")
-    if not 0 <= n <= LARGEST:
-        raise ValueError(f"expected a number from 0 to {LARGEST:,}, got {n}: "
-                         "the task spells at most six digits")
-    if n == 0:
-        return "zero"
-    thousands, rest = divmod(int(n), 1000)
-    words = _below_thousand(thousands) + ["thousand"] if thousands else []
-    return " ".join(words + _below_thousand(rest))
-
-
-def _longest_spelling(max_value: int) -> int:
-    """The most words any number from 0 to ``max_value`` needs."""
-    small = np.array([len(_below_thousand(n)) for n in range(1000)])
-    n = np.arange(max_value + 1)
-    thousands, rest = np.divmod(n, 1000)
-    counts = np.where(thousands > 0, small[thousands] + 1, 0) + small[rest]
-    counts[0] = 1
-    return int(counts.max())
+from companion.translation.words import END, PAD, SOURCE_WORDS, START
 
 
 def _readonly(array: np.ndarray) -> np.ndarray:
@@ -178,6 +111,7 @@ class TranslationTask:
 
         Examples
         --------
+        >>> from companion.translation import make_translation_task
         >>> task = make_translation_task(10, max_value=999)
         >>> task.encode_source("four hundred twelve")
         array([[ 7, 31, 15,  0]], dtype=int32)
@@ -222,6 +156,7 @@ class TranslationTask:
 
         Examples
         --------
+        >>> from companion.translation import make_translation_task
         >>> task = make_translation_task(10, max_value=999)
         >>> task.decode_source([7, 31, 15, 0])
         'four hundred twelve'
@@ -245,6 +180,7 @@ class TranslationTask:
 
         Examples
         --------
+        >>> from companion.translation import make_translation_task
         >>> task = make_translation_task(10, max_value=999)
         >>> task.decode_target([7, 4, 5, 2, 0])
         '412'
@@ -297,6 +233,7 @@ class TranslationTask:
 
         Examples
         --------
+        >>> from companion.translation import make_translation_task
         >>> task = make_translation_task(4)
         >>> task.exact_match(task.decoder_targets)
         1.0
@@ -315,6 +252,7 @@ class TranslationTask:
 
         Examples
         --------
+        >>> from companion.translation import make_translation_task
         >>> task = make_translation_task(4)
         >>> task.token_accuracy(task.decoder_targets)
         1.0
@@ -349,6 +287,7 @@ class TranslationTask:
 
         Examples
         --------
+        >>> from companion.translation import make_translation_task
         >>> train, test = make_translation_task(100).split(0.8)
         >>> len(train), len(test)
         (80, 20)
@@ -376,169 +315,3 @@ class TranslationTask:
                 decoder_targets=_readonly(self.decoder_targets[rows].copy()))
 
         return part(slice(None, cut)), part(slice(cut, None))
-
-
-def make_translation_task(n_samples: int = 2000, *, seed: int = 0,
-                          max_value: int = 9999) -> TranslationTask:
-    """Make a seeded set of (spelled-out number, digits) pairs for a seq2seq model.
-
-    ``n_samples`` different numbers are drawn from 0 to ``max_value`` without
-    replacement, so no pair repeats and :meth:`TranslationTask.split` gives a test set
-    of unseen numbers.
-
-    Parameters
-    ----------
-    n_samples : int
-        Number of pairs; at most ``max_value + 1``, since each number appears once.
-        The default 2000 is too many for ``max_value=999``: pass ``n_samples=1000``
-        or fewer there.
-    seed : int
-        Seed of the NumPy generator that draws the numbers (0 to 2**32 - 1).
-    max_value : int
-        Largest number, from 9 to 999,999. It fixes the padded lengths: with the
-        default 9999 the source has 6 word slots (``"seven thousand seven hundred
-        seventy seven"``) and the target 5 (four digits and ``<end>``).
-
-    Returns
-    -------
-    TranslationTask
-
-    Raises
-    ------
-    TypeError
-        If an argument is not an integer (``True`` and ``3.0`` are not).
-    ValueError
-        If an argument is out of range, or ``n_samples`` exceeds ``max_value + 1``.
-
-    Examples
-    --------
-    >>> task = make_translation_task(2000, seed=0)
-    >>> task
-    TranslationTask(n_samples=2000, max_value=9999, source_len=6, target_len=5, \
-source_vocab_size=33, target_vocab_size=13)
-    >>> task.pairs[0]
-    ('one thousand nine hundred thirty nine', '1939')
-    >>> task.encoder_inputs[0], task.decoder_inputs[0], task.decoder_targets[0]
-    (array([ 4, 32, 12, 31, 24, 12], dtype=int32), array([ 1,  4, 12,  6, 12], dtype=int32), \
-array([ 4, 12,  6, 12,  2], dtype=int32))
-    """
-    n_samples = v.positive_int("n_samples", n_samples, hint="pass for example 2000")
-    max_value = v.positive_int("max_value", max_value, hint="pass for example 9999")
-    seed = v.seed(seed)
-    if not 9 <= max_value <= LARGEST:
-        raise ValueError(f"expected max_value from 9 to {LARGEST:,}, got {max_value}: "
-                         "pass for example max_value=9999")
-    if n_samples > max_value + 1:
-        raise ValueError(f"expected n_samples of at most max_value + 1 = {max_value + 1} "
-                         f"(each number from 0 to {max_value} appears once), got {n_samples}: "
-                         f"pass n_samples={max_value + 1} or fewer, or raise max_value")
-    rng = np.random.default_rng(int(seed))
-    chosen = rng.choice(max_value + 1, size=n_samples, replace=False).tolist()
-    source_vocab = (*SPECIALS, *SOURCE_WORDS)
-    target_vocab = (*SPECIALS, *TARGET_CHARACTERS)
-    source_len = _longest_spelling(max_value)
-    target_len = len(str(max_value)) + 1
-    source_ids = {word: i for i, word in enumerate(source_vocab)}
-    target_ids = {char: i for i, char in enumerate(target_vocab)}
-
-    pairs = tuple((spell(n), str(n)) for n in chosen)
-    encoder = np.zeros((n_samples, source_len), dtype=np.int32)
-    decoder_in = np.zeros((n_samples, target_len), dtype=np.int32)
-    decoder_out = np.zeros((n_samples, target_len), dtype=np.int32)
-    for row, (words, digits) in enumerate(pairs):
-        word_ids = [source_ids[w] for w in words.split()]
-        digit_ids = [target_ids[d] for d in digits]
-        encoder[row, : len(word_ids)] = word_ids
-        decoder_in[row, : len(digit_ids) + 1] = [START, *digit_ids]
-        decoder_out[row, : len(digit_ids) + 1] = [*digit_ids, END]
-    return TranslationTask(source_vocab=source_vocab, target_vocab=target_vocab, pairs=pairs,
-                           encoder_inputs=_readonly(encoder), decoder_inputs=_readonly(decoder_in),
-                           decoder_targets=_readonly(decoder_out), max_value=max_value)
-
-
-def greedy_decode(encoder_model: Callable[..., Any], decoder_model: Callable[..., Any],
-                  source_ids: Any, task: TranslationTask, *,
-                  max_len: int | None = None) -> np.ndarray:
-    """Translate source ids step by step, feeding each predicted token back in.
-
-    This is the inference loop of an encoder-decoder trained with teacher forcing. At
-    each step the decoder reads the token it wrote at the previous step (``<start>``
-    first) and the states it returned, and the most probable token is kept.
-
-    Parameters
-    ----------
-    encoder_model : callable
-        ``encoder_model(source_ids)`` returns the initial decoder states: a list such
-        as ``[state_h, state_c]`` (a single tensor is taken as a one-state list).
-    decoder_model : callable
-        ``decoder_model([tokens, *states])`` with ``tokens`` of shape ``(n, 1)``
-        returns ``[probabilities, *new_states]``, ``probabilities`` of shape
-        ``(n, 1, target_vocab_size)`` or ``(n, target_vocab_size)``.
-    source_ids : array_like
-        ``(n, source_len)`` integer ids, for example ``task.encode_source(texts)``.
-    task : TranslationTask
-        Gives the start, end and padding ids.
-    max_len : int, optional
-        Most steps to decode; defaults to ``task.target_len``.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(n, max_len)`` int32 ids: each row ends with ``<end>`` (if the model wrote
-        it in time) followed by padding; ``task.decode_target`` turns it into text.
-
-    Examples
-    --------
-    A stand-in "model" that always writes the digit 7 and then stops:
-
-    >>> task = make_translation_task(10)
-    >>> seven = task.target_vocab.index("7")
-    >>> def encoder(ids):
-    ...     return [np.zeros((len(ids), 1))]
-    >>> def decoder(inputs):
-    ...     tokens, state = inputs
-    ...     probs = np.zeros((len(tokens), 1, task.target_vocab_size))
-    ...     probs[:, 0, seven if state[0, 0] == 0 else task.end_id] = 1.0
-    ...     return [probs, state + 1]
-    >>> ids = greedy_decode(encoder, decoder, task.encoder_inputs[:2], task)
-    >>> ids
-    array([[10,  2,  0,  0,  0],
-           [10,  2,  0,  0,  0]], dtype=int32)
-    >>> task.decode_target(ids)
-    ['7', '7']
-    """
-    if not isinstance(task, TranslationTask):
-        raise TypeError(f"expected task to be a TranslationTask, got {type(task).__name__}: "
-                        "pass the task from companion.make_translation_task")
-    if not callable(encoder_model) or not callable(decoder_model):
-        raise TypeError("expected encoder_model and decoder_model to be callables such as "
-                        "keras.Model objects, got "
-                        f"{type(encoder_model).__name__} and {type(decoder_model).__name__}")
-    steps = task.target_len if max_len is None else v.positive_int("max_len", max_len)
-    source = np.asarray(source_ids)
-    if source.ndim != 2 or source.dtype.kind not in "iu":
-        raise ValueError(f"expected source_ids as a 2-D integer array (n, source_len), got "
-                         f"shape {source.shape} of {source.dtype}: use "
-                         "task.encode_source(texts) or task.encoder_inputs")
-    states = encoder_model(source)
-    states = list(states) if isinstance(states, (list, tuple)) else [states]
-    states = [np.asarray(state) for state in states]  # Keras models refuse mixed inputs
-    n = source.shape[0]
-    tokens = np.full((n, 1), START, dtype=np.int32)
-    result = np.zeros((n, steps), dtype=np.int32)
-    finished = np.zeros(n, dtype=bool)
-    for step in range(steps):
-        outputs = decoder_model([tokens, *states])
-        if not isinstance(outputs, (list, tuple)) or len(outputs) < 2:
-            raise ValueError("expected decoder_model to return [probabilities, *states]: build "
-                             "it with the decoder's states as outputs (return_state=True)")
-        probabilities = np.asarray(outputs[0])
-        states = [np.asarray(state) for state in outputs[1:]]
-        best = probabilities.reshape(n, -1).argmax(axis=-1).astype(np.int32)
-        best[finished] = PAD
-        result[:, step] = best
-        finished |= best == END
-        if finished.all():
-            break
-        tokens = best.reshape(n, 1)
-    return result
