@@ -1,7 +1,7 @@
 /* Shape explorer: what a Keras recurrent layer, or a stack of layers, returns.
  *
  * Plain JavaScript, no library, no network. The rules mirror the companion package
- * (companion/shapes.py: rnn_output_shape, count_params; companion/stack.py:
+ * (companion/shapes.py: rnn_output_shape, count_params; companion/stack/predict.py:
  * predict_stack and its problem messages); tests/test_explorer.py compares them
  * combination by combination. Shapes are arrays with null for None; a layer that
  * returns several tensors gives an array of shapes, as the companion gives a tuple.

@@ -10,6 +10,12 @@ impact "serious" or "critical", and none of impact "moderate" beyond ``KNOWN_MOD
 header cells, and every scrollable code cell or output can take the keyboard focus.
 What axe reports (all impacts) is written to ``<build>/../accessibility/axe.json``.
 
+Each mode runs the rules it can change (``RULES``), so no page pays three full audits:
+the light desktop runs every rule; dark mode changes only colours, so it runs the colour
+rules over the whole page; the phone width changes only layout (same colours as light),
+so it runs every rule but the colour rules, plus the colour rules over what is not cell
+content (the theme's header, menus and buttons, which the width rearranges).
+
 A page served with the theme's old markup put back must fail, so the check can fail.
 Without a build, axe-core or Chromium the tests skip (fail with ``CI=true``).
 """
@@ -41,12 +47,24 @@ MODES = {
     "dark": ("dark", _DARK, {"width": 1280, "height": 900}),
     "phone": ("light", _LIGHT, {"width": 390, "height": 844}),
 }
+#: axe's colour rules: the only ones whose answer the dark mode can change.
+COLOUR_RULES = ["color-contrast", "link-in-text-block"]
+#: mode: the axe.run calls (context, options) that audit it; see the module docstring.
+RULES = {
+    "light": [("document", {})],
+    "dark": [("document", {"runOnly": {"type": "rule", "values": COLOUR_RULES}})],
+    "phone": [
+        ("document", {"rules": {rule: {"enabled": False} for rule in COLOUR_RULES}}),
+        ({"exclude": [["main .cell"]]}, {"runOnly": {"type": "rule", "values": COLOUR_RULES}}),
+    ],
+}
 BLOCKING = ("serious", "critical")
 #: Moderate violations accepted, with the reason: none.
 KNOWN_MODERATE: dict[str, str] = {}
 
-_RUN_AXE = """async () => {
-  const result = await axe.run(document, {resultTypes: ["violations"]});
+_RUN_AXE = """async ([context, options]) => {
+  const result = await axe.run(context === "document" ? document : context,
+                               {...options, resultTypes: ["violations"]});
   return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.map(n => n.target.join(" "))}));
 }"""
@@ -117,11 +135,12 @@ def pages(browser, html_dir):
         context.close()
 
 
-def audit(page, base_url: str, name: str, axe_source: str) -> dict:
+def audit(page, base_url: str, name: str, axe_source: str, mode: str = "light") -> dict:
     page.goto(f"{base_url}{name}.html", wait_until="load")
     page.add_script_tag(content=axe_source)
     assert page.evaluate("() => axe.version") == AXE_VERSION
-    return {"violations": page.evaluate(_RUN_AXE),
+    violations = [v for run in RULES[mode] for v in page.evaluate(_RUN_AXE, list(run))]
+    return {"violations": violations,
             "tables_without_headers": page.evaluate(_TABLES_WITHOUT_HEADERS),
             "unfocusable_scrollers": page.evaluate(_UNFOCUSABLE_SCROLLERS)}
 
@@ -136,7 +155,7 @@ def _summary(violations: list[dict]) -> str:
 @pytest.mark.parametrize("name", PAGES, ids=[name.rsplit("/", 1)[-1] for name in PAGES])
 def test_page_has_no_serious_accessibility_violation(pages, base_url, axe_source, mode, name):
     get, report = pages
-    found = audit(get(mode), base_url, name, axe_source)
+    found = audit(get(mode), base_url, name, axe_source, mode)
     report[f"{name} ({mode})"] = found
     violations = found["violations"]
     blocking = [v for v in violations if v["impact"] in BLOCKING]
@@ -176,3 +195,27 @@ def test_axe_core_is_pinned_where_make_installs_it():
                       .read_text(encoding="utf-8"))
     assert package["dependencies"] == {"axe-core": AXE_VERSION}
     assert lock["packages"]["node_modules/axe-core"]["version"] == AXE_VERSION
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("mode", ["dark", "phone"])
+def test_the_lighter_audits_still_catch_poor_contrast_outside_code_cells(
+        browser, base_url, axe_source, mode):
+    """Dark and phone run fewer rules (``RULES``): grey text on grey must still fail."""
+    scheme, script, viewport = MODES[mode]
+    context = browser.new_context(viewport=viewport, color_scheme=scheme)
+    context.add_init_script(script)
+    context.route("**/*", session.block_external)
+
+    def grey_on_grey(route):
+        html = route.fetch().text().replace(
+            "</head>", "<style>main p { color: #777 !important; "
+                       "background: #888 !important; }</style></head>")
+        route.fulfill(body=html, content_type="text/html")
+
+    context.route("**/book/stacking.html", grey_on_grey)
+    try:
+        found = audit(context.new_page(), base_url, "book/stacking", axe_source, mode)
+    finally:
+        context.close()
+    assert "color-contrast" in {v["id"] for v in found["violations"]}

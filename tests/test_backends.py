@@ -2,8 +2,11 @@
 
 Part III's chapters "The same shapes on every Keras 3 backend" and "From Keras 2 to
 Keras 3, for recurrent code" rest on these. Each backend needs its own process (Keras
-fixes its backend at import), so every test runs a snippet with
-:func:`companion.run_snippet`. A test skips when its package (jax, torch, tf_keras) is
+fixes its backend at import), so each test runs one snippet with
+:func:`companion.run_snippet`: the shape table and the replay in the same process, so
+each backend is imported once. The TensorFlow backend is the test suite's own (the
+in-process suites ``test_shapes.py`` and ``test_replay.py`` check both under it), so it
+gets no subprocess here. A test skips when its package (jax, torch, tf_keras) is
 missing, except under ``CI=true``, where a missing package fails the test.
 """
 
@@ -18,7 +21,8 @@ from companion.subprocess_run import run_snippet
 
 pytestmark = [pytest.mark.keras, pytest.mark.slow]
 
-PACKAGES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
+#: The backends other than the suite's own TensorFlow, with the package each needs.
+PACKAGES = {"jax": "jax", "torch": "torch"}
 
 
 def require(package: str) -> None:
@@ -54,13 +58,10 @@ for name, seq, state, bidi, merge in itertools.product(
         want = list(want) if isinstance(want[0], tuple) else [want]
         if got != want:
             mismatches.append([name, seq, state, bidi, merge, batch, got, want])
-result = {"backend": keras.backend.backend(), "mismatches": mismatches}
 """
 
 REPLAY = """
-import keras
 import numpy as np
-import companion
 
 rng = np.random.default_rng(0)
 x = rng.normal(size=(3, 6, 4)).astype("float32")
@@ -91,23 +92,16 @@ for name in ("SimpleRNN", "GRU", "LSTM"):
         worst[f"{name} {case}"] = max(
             float(np.max(np.abs(keras.ops.convert_to_numpy(g) - w)))
             for g, w in zip(got, want))
-result = {"backend": keras.backend.backend(), "worst": worst}
+result = {"backend": keras.backend.backend(), "mismatches": mismatches, "worst": worst}
 """
 
 
 @pytest.mark.parametrize("backend", list(PACKAGES))
-def test_shape_calculator_matches_keras_under_every_backend(backend):
+def test_shape_calculator_and_replay_match_keras_under_the_other_backends(backend):
     require(PACKAGES[backend])
-    result = run_snippet(SHAPES, backend=backend)
+    result = run_snippet(SHAPES + REPLAY, backend=backend)
     assert result["backend"] == backend
     assert result["mismatches"] == []
-
-
-@pytest.mark.parametrize("backend", list(PACKAGES))
-def test_replay_matches_each_backends_layer(backend):
-    require(PACKAGES[backend])
-    result = run_snippet(REPLAY, backend=backend)
-    assert result["backend"] == backend
     assert len(result["worst"]) == 19
     assert {case: worst for case, worst in result["worst"].items() if worst > 1e-5} == {}
 

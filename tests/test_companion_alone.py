@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -71,25 +72,49 @@ BARE_SCRIPT = textwrap.dedent("""
         companion.start_session(0)
     except ImportError as error:
         print("ImportError:", error)
+    missing = [name for name in sys.argv[1:] if importlib.util.find_spec(name) is None]
+    print("subpackages missing from the wheel:", missing)
 """)
 
 
 @pytest.mark.slow
 def test_companion_installs_and_works_in_a_bare_virtual_environment(tmp_path):
-    """pip install the package (no extras) into a new venv with no TensorFlow; the
-    Keras-free API runs and start_session explains what to install."""
+    """pip install the package's wheel (no extras) into a new venv with no TensorFlow;
+    every subpackage is installed, the Keras-free API runs and start_session explains
+    what to install.
+
+    The venv is made without pip and the wheel is built by this environment's pip, which
+    then installs it into the venv (``pip --python``): the same wheel a user gets,
+    without paying for pip's own installation into a throwaway venv. The wheel is built
+    from a copy of the sources, so setuptools' ``build/`` folder in the repository can
+    neither feed it stale files nor be left behind.
+    """
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "companion", source / "companion",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
     venv = tmp_path / "bare"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
+                   timeout=120)
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         str(ROOT)], capture_output=True, text=True, timeout=600)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet"]
+    built = subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation",
+                            "--wheel-dir", str(tmp_path / "wheel"), str(source)],
+                           capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stderr[-3000:]
+    (wheel,) = (tmp_path / "wheel").glob("*.whl")
+    install = subprocess.run([*pip, "--python", str(python), "install", str(wheel)],
+                             capture_output=True, text=True, timeout=600)
     assert install.returncode == 0, install.stderr[-3000:]
-    run = subprocess.run([str(python), "-c", BARE_SCRIPT], capture_output=True, text=True,
-                         timeout=300, cwd=tmp_path)
+    packages = sorted(".".join(init.parent.relative_to(source).parts)
+                      for init in (source / "companion").rglob("__init__.py"))
+    run = subprocess.run([str(python), "-c", BARE_SCRIPT, *packages], capture_output=True,
+                         text=True, timeout=300, cwd=tmp_path)
     assert run.returncode == 0, run.stderr[-3000:]
     lines = run.stdout.splitlines()
     assert lines[:6] == ["(32, 10, 4)", "24832", "True", "(8, 5, 3) (8, 1)", "True",
                          "An LSTM u"]
     assert lines[6].startswith("ImportError: start_session() needs Keras 3")
     assert "[tensorflow]" in lines[6]
+    assert lines[7] == "subpackages missing from the wheel: []"
