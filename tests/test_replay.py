@@ -118,8 +118,22 @@ def test_matches_keras_for_every_flag_combination_and_mask(keras, combo):
     assert_matches_keras(replay(layer, x, mask=mask), layer(x, mask=mask))
 
 
-BIDIRECTIONAL_COMBOS = list(itertools.product(VARIANTS, MERGE_MODES, (False, True),
-                                              (False, True)))
+#: Every (variant, merge_mode) pair once, its (return_sequences, return_state) flags
+#: rotating so each variant and each merge mode meets all four flag pairs: the
+#: interactions the wrapper has (merge x flags, cell x flags) in 20 cases, not 80.
+_FLAG_PAIRS = list(itertools.product((False, True), (False, True)))
+BIDIRECTIONAL_COMBOS = [
+    (variant, merge, *_FLAG_PAIRS[(v + m) % len(_FLAG_PAIRS)])
+    for v, variant in enumerate(VARIANTS) for m, merge in enumerate(MERGE_MODES)]
+
+
+def test_bidirectional_cases_pair_every_flag_pair_with_each_variant_and_merge_mode():
+    for position in (0, 1):
+        groups = {}
+        for combo in BIDIRECTIONAL_COMBOS:
+            groups.setdefault(combo[position], set()).add(combo[2:])
+        assert all(flags == set(_FLAG_PAIRS) for flags in groups.values()), groups
+    assert len(BIDIRECTIONAL_COMBOS) == len(VARIANTS) * len(MERGE_MODES)
 
 
 def bidirectional_id(combo):
