@@ -7,8 +7,16 @@ version (``TF_USE_LEGACY_KERAS=1`` makes ``tf.keras`` Keras 2, from the ``tf-ker
 package), so a notebook whose kernel runs Keras 3 on TensorFlow needs another process to
 show Keras 2, JAX or PyTorch. :func:`run_snippet` starts that process with the quiet
 TensorFlow variables of :mod:`companion.session`, runs the snippet, and hands back the
-value the snippet stores in ``result``, through JSON. :func:`run_snippets` starts several
-at once, one per backend, and waits for all of them.
+value the snippet stores in ``result``, through JSON. :func:`run_snippets` runs several,
+one per backend, one after another (a notebook's memory is its kernel's plus its
+children's, so two children at once would count twice).
+
+A child imports only what its backend needs: by default the other backends' packages and
+Matplotlib cannot be imported there (see :func:`blocked_imports`). Keras 3 imports them
+when they are installed, to check a type (a ``Bidirectional`` layer asks whether its
+argument is a ``tf.TensorShape``) or for a plotting helper, which costs a JAX or PyTorch
+process about half a gigabyte and seconds. The child exits as soon as it has written its
+result, without the clean-up of the frameworks it loaded.
 
 Inside the snippet two helpers are defined: ``outcome(function)`` calls ``function()``
 and returns ``{"value": ...}`` or ``{"error": "ValueError", "message": ...}``, with any
@@ -26,7 +34,7 @@ import subprocess
 import sys
 import textwrap
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +51,18 @@ STDERR_TAIL = 15
 _PATH = re.compile(r"""(?:[A-Za-z]:)?(?:[/\\][^\s/\\'"`:,()<>]+)+[/\\]""")
 
 _WRAPPER = """
-import json, sys
+import json, os, sys
+for blocked in filter(None, sys.argv[2].split(",")):
+    sys.modules[blocked] = None  # `import blocked` now raises ImportError
 from companion.subprocess_run import outcome, strip_paths, to_json
 namespace = {"outcome": outcome, "strip_paths": strip_paths, "__name__": "__snippet__"}
 exec(compile(sys.argv[1], "<snippet>", "exec"), namespace)
 if "result" not in namespace:
     raise NameError("the snippet did not set `result`: end it with result = ...")
 sys.stdout.write("\\n" + MARKER + json.dumps(to_json(namespace["result"])) + "\\n")
+sys.stdout.flush()
+sys.stderr.flush()
+os._exit(0)  # skip the frameworks' clean-up at exit: seconds for PyTorch
 """.replace("MARKER", repr(MARKER))
 
 
@@ -180,13 +193,46 @@ def snippet_environment(backend: str = "tensorflow", *, legacy_keras: bool = Fal
     return env
 
 
-def _start(code: str, env: dict[str, str]) -> subprocess.Popen:
+#: Packages a child cannot import by default, besides the other backends' packages.
+ALSO_BLOCKED = ("matplotlib",)
+
+
+def blocked_imports(backend: str = "tensorflow") -> tuple[str, ...]:
+    """The packages a child under ``backend`` cannot import, unless told otherwise.
+
+    The other backends' packages, then :data:`ALSO_BLOCKED`. Keras 3 imports them
+    only when they are installed, and carries on without them.
+
+    Examples
+    --------
+    >>> blocked_imports("jax")
+    ('tensorflow', 'torch', 'matplotlib')
+    >>> blocked_imports()
+    ('jax', 'torch', 'matplotlib')
+    """
+    backend = v.choice("backend", backend, BACKENDS,
+                       hint='pass "tensorflow", "jax" or "torch" (the KERAS_BACKEND values)')
+    # Each backend's package has the backend's name.
+    return (*[name for name in BACKENDS if name != backend], *ALSO_BLOCKED)
+
+
+def _blocked(block: Any, backend: str) -> tuple[str, ...]:
+    if block is None:
+        return blocked_imports(backend)
+    if isinstance(block, str) or not all(
+            isinstance(name, str) and name.isidentifier() for name in block):
+        raise TypeError(f"expected block to be None or a sequence of package names, got "
+                        f"{block!r}: pass for example block=() to block nothing")
+    return tuple(block)
+
+
+def _start(code: str, env: dict[str, str], block: tuple[str, ...]) -> subprocess.Popen:
     if not isinstance(code, str) or not code.strip():
         raise ValueError(f"expected code to be a non-empty string of Python, got {code!r}: "
                          "pass a snippet that ends with result = ...")
-    # The snippet travels as an argument (up to 128 KiB on Linux), so the processes
-    # of run_snippets run at the same time without waiting on a pipe.
-    return subprocess.Popen([sys.executable, "-c", _WRAPPER, textwrap.dedent(code)],
+    # The snippet travels as an argument (up to 128 KiB on Linux), not through a pipe.
+    return subprocess.Popen([sys.executable, "-c", _WRAPPER, textwrap.dedent(code),
+                             ",".join(block)],
                             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
@@ -212,7 +258,8 @@ def _label(backend: str, legacy_keras: bool) -> str:
 
 
 def run_snippet(code: str, *, backend: str = "tensorflow", legacy_keras: bool = False,
-                env: Mapping[str, str] | None = None, timeout: float = 300) -> Any:
+                env: Mapping[str, str] | None = None, block: Sequence[str] | None = None,
+                timeout: float = 300) -> Any:
     """Run ``code`` in a fresh Python process and return the value it stores in ``result``.
 
     Parameters
@@ -228,6 +275,10 @@ def run_snippet(code: str, *, backend: str = "tensorflow", legacy_keras: bool = 
         ``tf-keras`` package; ``import tf_keras`` works too). TensorFlow only.
     env : mapping of str to str, optional
         More environment variables, set last.
+    block : sequence of str, optional
+        Top-level packages the child cannot import (``import`` raises ``ImportError``).
+        ``None``, the default, blocks :func:`blocked_imports` of ``backend``; ``()``
+        blocks nothing.
     timeout : float
         Seconds before the child is killed and :class:`TimeoutError` raised.
 
@@ -256,13 +307,13 @@ def run_snippet(code: str, *, backend: str = "tensorflow", legacy_keras: bool = 
     {'error': 'ZeroDivisionError', 'message': 'division by zero'}
     """
     return run_snippets({"run": code}, backends={"run": backend}, legacy_keras=legacy_keras,
-                        env=env, timeout=timeout)["run"]
+                        env=env, block=block, timeout=timeout)["run"]
 
 
 def run_snippets(codes: Mapping[str, str], *, backends: Mapping[str, str] | None = None,
                  legacy_keras: bool = False, env: Mapping[str, str] | None = None,
-                 timeout: float = 300) -> dict[str, Any]:
-    """Run several snippets at once, each in its own process, and return every ``result``.
+                 block: Sequence[str] | None = None, timeout: float = 300) -> dict[str, Any]:
+    """Run several snippets, each in its own process, one after another; return every ``result``.
 
     Parameters
     ----------
@@ -271,7 +322,7 @@ def run_snippets(codes: Mapping[str, str], *, backends: Mapping[str, str] | None
         snippet runs under (``"tensorflow"``, ``"jax"`` or ``"torch"``).
     backends : mapping of str to str, optional
         Name -> backend, for names that are not backends.
-    legacy_keras, env, timeout
+    legacy_keras, env, block, timeout
         As in :func:`run_snippet`, for every snippet (``timeout`` for each).
 
     Returns
@@ -282,7 +333,7 @@ def run_snippets(codes: Mapping[str, str], *, backends: Mapping[str, str] | None
     Raises
     ------
     TypeError, ValueError, RuntimeError, TimeoutError
-        As :func:`run_snippet`; the first failure is raised after every process ends.
+        As :func:`run_snippet`; the first failure is raised after every snippet has run.
 
     Examples
     --------
@@ -304,12 +355,13 @@ def run_snippets(codes: Mapping[str, str], *, backends: Mapping[str, str] | None
                          f"{timeout!r}: pass for example timeout=300")
     envs = {name: snippet_environment(backends[name], legacy_keras=legacy_keras, extra=env)
             for name in codes}
-    processes = {name: _start(code, envs[name]) for name, code in codes.items()}
+    blocks = {name: _blocked(block, backends[name]) for name in codes}
     results: dict[str, Any] = {}
     failure: Exception | None = None
-    for name, process in processes.items():
+    for name, code in codes.items():  # one at a time: each child may hold gigabytes
         try:
-            results[name] = _finish(process, _label(backends[name], legacy_keras), timeout)
+            results[name] = _finish(_start(code, envs[name], blocks[name]),
+                                    _label(backends[name], legacy_keras), timeout)
         except (RuntimeError, TimeoutError) as error:
             failure = failure or error
     if failure is not None:

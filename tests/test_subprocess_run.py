@@ -149,3 +149,34 @@ def test_rejects_empty_code_and_missing_backend_names():
 def test_exported_from_companion():
     assert companion.run_snippet is sr.run_snippet
     assert companion.run_snippets is sr.run_snippets
+
+
+def test_child_cannot_import_the_blocked_packages_by_default():
+    code = """
+        import importlib
+        def tries(name):
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                return False
+            return True
+        result = [tries(name) for name in ("tensorflow", "torch", "matplotlib", "sqlite3")]
+    """
+    assert sr.run_snippet(code, backend="jax") == [False, False, False, True]
+    assert sr.run_snippet(code, backend="jax", block=["sqlite3"]) == [True, True, True, False]
+
+
+@pytest.mark.parametrize("backend, blocked", [
+    ("tensorflow", ("jax", "torch", "matplotlib")),
+    ("jax", ("tensorflow", "torch", "matplotlib")),
+    ("torch", ("tensorflow", "jax", "matplotlib")),
+])
+def test_blocked_imports_are_the_other_backends_and_matplotlib(backend, blocked):
+    assert sr.blocked_imports(backend) == blocked
+
+
+def test_rejects_a_block_that_is_not_package_names():
+    with pytest.raises(TypeError, match="sequence of package names"):
+        sr.run_snippet("result = 1", block="tensorflow")
+    with pytest.raises(TypeError, match="sequence of package names"):
+        sr.run_snippet("result = 1", block=["not a name"])
