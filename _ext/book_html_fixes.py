@@ -23,6 +23,15 @@ Lighter, findable pages:
 5. Sphinx 7 loads MathJax (from its CDN) on a page when the page or any page in its
    toctree has math, so the landing page, whose toctree holds every chapter, loads it
    although it has no math. Only pages with math of their own keep it.
+6. Jupyter Book adds every ``.js`` and ``.css`` file of ``_static`` to every page's head.
+   The shape explorer's script and stylesheet (36 KiB before gzip) serve one page, whose
+   own HTML (``_static/shape-explorer.html``) links both: every head drops them
+   (``SELF_LINKED_ASSETS``), which also stops that page loading the script twice.
+7. pydata-sphinx-theme loads Sphinx's search scripts (``searchtools.js``,
+   ``language_data.js`` and the whole ``searchindex.js``, about 100 KiB before gzip,
+   render-blocking) on every page for its search-as-you-type option, which is off
+   (``search_as_you_type = False``): the search box then sends the reader to
+   ``search.html``, the one page that runs them. Other pages drop them.
 """
 
 from __future__ import annotations
@@ -34,6 +43,11 @@ from pathlib import Path
 from docutils import nodes
 
 DESCRIPTION_CHARS = 160
+#: Files of ``_static`` that the one page using them links itself (see point 6).
+SELF_LINKED_ASSETS = frozenset({"shape-explorer.js", "shape-explorer.css"})
+SEARCH_SCRIPTS = re.compile(
+    r'[ \t]*<script src="[^"]*(?:_static/searchtools\.js|_static/language_data\.js'
+    r'|searchindex\.js)"></script>\n?')
 FONTAWESOME_SCRIPT = re.compile(
     r'[ \t]*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>\n?')
 
@@ -106,13 +120,37 @@ def _meta_description(app, pagename, templatename, context, doctree):
                                f'{html.escape(description, quote=True)}" />')
 
 
+def _drop_self_linked_assets(app, pagename, templatename, context, doctree):
+    """Drop ``SELF_LINKED_ASSETS`` from the head of every page (see point 6)."""
+    for key in ("script_files", "css_files"):
+        if key in context:
+            context[key] = [asset for asset in context[key]
+                            if Path(getattr(asset, "filename", None) or "").name
+                            not in SELF_LINKED_ASSETS]
+
+
+def without_search_scripts(text: str, page: str) -> str:
+    """The HTML of ``page`` without Sphinx's search scripts, unless it is the search page.
+
+    Examples
+    --------
+    >>> head = '<script src="../_static/searchtools.js"></script>\\n<p>x</p>'
+    >>> without_search_scripts(head, "book/stacking.html")
+    '<p>x</p>'
+    >>> without_search_scripts(head, "search.html") == head
+    True
+    """
+    return text if page == "search.html" else SEARCH_SCRIPTS.sub("", text)
+
+
 def _drop_fontawesome_script(app, exception):
     if exception is not None or app.builder.format != "html":
         return
     out = Path(app.outdir)
     for page in out.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
-        lighter = FONTAWESOME_SCRIPT.sub("", text)
+        lighter = without_search_scripts(FONTAWESOME_SCRIPT.sub("", text),
+                                         page.relative_to(out).as_posix())
         if lighter != text:
             page.write_text(lighter, encoding="utf-8")
     for name in ("fontawesome.js", "fontawesome.js.map", "fontawesome.js.LICENSE.txt"):
@@ -125,5 +163,6 @@ def setup(app):
     app.connect("html-page-context", _drop_duplicate_inline_scripts, priority=900)
     app.connect("html-page-context", _meta_description)
     app.connect("html-page-context", _mathjax_only_where_needed, priority=950)
+    app.connect("html-page-context", _drop_self_linked_assets, priority=950)
     app.connect("build-finished", _drop_fontawesome_script)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -264,6 +264,17 @@ def test_page_was_built_from_the_current_notebook(html_dir, name):
 
 
 @browser_test
+def test_search_and_explorer_scripts_load_only_on_their_own_pages(html_dir):
+    """_ext/book_html_fixes.py: no page pays for scripts it does not run."""
+    pages = {path.relative_to(html_dir).as_posix(): path.read_text(encoding="utf-8")
+             for path in html_dir.glob("**/*.html") if "_static" not in path.parts}
+    assert {page for page, text in pages.items() if "searchindex.js" in text} == {"search.html"}
+    assert {page for page, text in pages.items()
+            if "shape-explorer.js" in text or "shape-explorer.css" in text} == {
+        "book/shape-explorer.html"}
+
+
+@browser_test
 @pytest.mark.parametrize("name", PAGES, ids=IDS)
 def test_title_and_first_heading_match_the_toc(desktop, name):
     audit = desktop.audit(name)
