@@ -47,7 +47,11 @@ for name, seq, state, bidi, merge in itertools.product(
     if merge != "concat" and not bidi:
         continue
     for batch, steps in ((2, 5), (None, None)):
-        layer = getattr(keras.layers, name)(3, return_sequences=seq, return_state=state)
+        # Shapes do not depend on the weights: zeros spare JAX compiling an initializer
+        # per weight shape. REPLAY below keeps random weights.
+        layer = getattr(keras.layers, name)(3, return_sequences=seq, return_state=state,
+                                            kernel_initializer="zeros",
+                                            recurrent_initializer="zeros")
         if bidi:
             layer = keras.layers.Bidirectional(layer, merge_mode=merge)
         out = layer(keras.Input(batch_shape=(batch, steps, 4)))
