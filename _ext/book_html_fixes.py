@@ -40,8 +40,6 @@ import html
 import re
 from pathlib import Path
 
-from docutils import nodes
-
 DESCRIPTION_CHARS = 160
 #: Files of ``_static`` that the one page using them links itself (see point 6).
 SELF_LINKED_ASSETS = frozenset({"shape-explorer.js", "shape-explorer.css"})
@@ -103,6 +101,8 @@ def shorten(text: str, limit: int = DESCRIPTION_CHARS) -> str:
 def first_paragraph(doctree) -> str:
     """The text of the first paragraph that sits directly in a section (not in a table,
     a note or a cell's output), or ``""``."""
+    from docutils import nodes  # here, so the module's helpers import without docutils
+
     for paragraph in doctree.findall(nodes.paragraph):
         if isinstance(paragraph.parent, nodes.section):
             return paragraph.astext()

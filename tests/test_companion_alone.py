@@ -83,7 +83,8 @@ def test_companion_installs_and_works_in_a_bare_virtual_environment(tmp_path):
     every subpackage is installed, the Keras-free API runs and start_session explains
     what to install.
 
-    The venv is made without pip and the wheel is built by this environment's pip, which
+    The venv is made without pip and the wheel is built by this environment's pip (in
+    build isolation: the floor env's own setuptools is older than pyproject needs), which
     then installs it into the venv (``pip --python``): the same wheel a user gets,
     without paying for pip's own installation into a throwaway venv. The wheel is built
     from a copy of the sources, so setuptools' ``build/`` folder in the repository can
@@ -99,7 +100,7 @@ def test_companion_installs_and_works_in_a_bare_virtual_environment(tmp_path):
                    timeout=120)
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet"]
-    built = subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation",
+    built = subprocess.run([*pip, "wheel", "--no-deps",
                             "--wheel-dir", str(tmp_path / "wheel"), str(source)],
                            capture_output=True, text=True, timeout=600)
     assert built.returncode == 0, built.stderr[-3000:]

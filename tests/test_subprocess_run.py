@@ -6,6 +6,7 @@ each; tests/test_backends.py runs Keras under every backend with the same helper
 
 from __future__ import annotations
 
+import importlib.util
 import warnings
 
 import numpy as np
@@ -163,7 +164,11 @@ def test_child_cannot_import_the_blocked_packages_by_default():
         result = [tries(name) for name in ("tensorflow", "torch", "matplotlib", "sqlite3")]
     """
     assert sr.run_snippet(code, backend="jax") == [False, False, False, True]
-    assert sr.run_snippet(code, backend="jax", block=["sqlite3"]) == [True, True, True, False]
+    # Unblocked, each imports where it is installed (the floor env of `make compat` has no
+    # torch); only sqlite3 is blocked.
+    installed = [importlib.util.find_spec(name) is not None
+                 for name in ("tensorflow", "torch", "matplotlib")]
+    assert sr.run_snippet(code, backend="jax", block=["sqlite3"]) == [*installed, False]
 
 
 @pytest.mark.parametrize("backend, blocked", [
