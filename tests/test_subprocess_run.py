@@ -59,6 +59,36 @@ def test_run_snippets_returns_every_result_in_order():
                            backends={"a": "jax", "b": "jax"}) == {"a": 1, "b": 2}
 
 
+HANDSHAKE = """
+import pathlib, time
+folder = pathlib.Path(FOLDER)
+(folder / ME).touch()
+deadline = time.monotonic() + 60
+while not (folder / OTHER).exists() and time.monotonic() < deadline:
+    time.sleep(0.01)
+result = (folder / OTHER).exists()
+"""
+
+
+def test_run_snippets_runs_the_processes_at_once_by_default(tmp_path):
+    # Each child waits for the other's file: both see it only if both run at the same time.
+    def code(me, other):
+        return f"FOLDER, ME, OTHER = {str(tmp_path)!r}, {me!r}, {other!r}\n" + HANDSHAKE
+
+    both = sr.run_snippets({"a": code("a", "b"), "b": code("b", "a")},
+                           backends={"a": "jax", "b": "jax"}, block=())
+    assert both == {"a": True, "b": True}
+
+
+def test_run_snippets_one_after_another_when_not_parallel():
+    code = "import time; start = time.time(); time.sleep(0.2); result = [start, time.time()]"
+    runs = sr.run_snippets({"a": code, "b": code}, backends={"a": "jax", "b": "jax"},
+                           block=(), parallel=False)
+    assert runs["b"][0] >= runs["a"][1]
+    with pytest.raises(TypeError, match="parallel"):
+        sr.run_snippets({"jax": "result = 1"}, parallel="yes")
+
+
 def test_outcome_reports_value_error_and_warnings():
     def warns():
         warnings.warn("careful", UserWarning, stacklevel=1)
@@ -145,6 +175,8 @@ def test_rejects_empty_code_and_missing_backend_names():
         sr.run_snippets({"first": "result = 1", "b": "result = 2"}, backends={"b": "jax"})
     with pytest.raises(ValueError, match="KERAS_BACKEND values"):
         sr.run_snippets({"first": "result = 1"})
+    with pytest.raises(ValueError, match="non-empty string"):  # before any process starts
+        sr.run_snippets({"jax": "result = 1", "torch": ""})
 
 
 def test_exported_from_companion():
