@@ -17,9 +17,10 @@ Lighter, findable pages:
    introduction), shortened to about 160 characters; pages without one (search, index)
    get the book's ``book_description`` (set in ``_config.yml``).
 4. pydata-sphinx-theme loads ``fontawesome.js`` (1.5 MB, 530 KiB with gzip) on every
-   page only to turn ``<i class="fa-...">`` icons into inline SVG. Its stylesheet already
-   draws the same icons with the Font Awesome web fonts, which every page downloads
-   anyway, so the script is dropped from every page and from the output.
+   page only to turn ``<i class="fa-...">`` icons into inline SVG. The script is dropped
+   from every page and from the output; ``_ext/book_icons.py`` puts the same SVG into
+   the HTML at build time (without it, the theme's stylesheet would draw the icons with
+   two Font Awesome web fonts, 268 KiB per page).
 5. Sphinx 7 loads MathJax (from its CDN) on a page when the page or any page in its
    toctree has math, so the landing page, whose toctree holds every chapter, loads it
    although it has no math. Only pages with math of their own keep it.

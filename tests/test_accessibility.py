@@ -36,6 +36,7 @@ from browser.server import serve_directory
 sys.path.insert(0, str(booktools.ROOT / "_ext"))
 import book_accessibility  # noqa: E402
 import book_html_fixes  # noqa: E402
+import book_icons  # noqa: E402
 
 AXE_VERSION = "4.14.1"
 AXE_JS = booktools.ROOT / ".venv" / "axe-core" / "node_modules" / "axe-core" / "axe.min.js"
@@ -85,6 +86,7 @@ _UNFOCUSABLE_SCROLLERS = """() => [...document.querySelectorAll(
 def test_the_html_fixes_do_what_their_examples_say():
     assert doctest.testmod(book_accessibility).failed == 0
     assert doctest.testmod(book_html_fixes).failed == 0
+    assert doctest.testmod(book_icons).failed == 0
 
 
 @pytest.fixture(scope="module")

@@ -275,6 +275,14 @@ def test_search_and_explorer_scripts_load_only_on_their_own_pages(html_dir):
 
 
 @browser_test
+@pytest.mark.parametrize(("mode", "name"), MODE_PAGES, ids=MODE_PAGE_IDS)
+def test_page_downloads_no_web_font(viewers, mode, name):
+    """The theme's icons are inline SVG (_ext/book_icons.py): 268 KiB of fonts less."""
+    audit = viewers(mode).audit(name)
+    assert audit.problems["fonts"] == [], _problems(audit, "fonts")
+
+
+@browser_test
 @pytest.mark.parametrize("name", PAGES, ids=IDS)
 def test_title_and_first_heading_match_the_toc(desktop, name):
     audit = desktop.audit(name)

@@ -301,6 +301,7 @@ class Recorder:
 
     def __init__(self, context, page) -> None:
         self.external: list[str] = []
+        self.fonts: list[str] = []
         self.console_errors: list[str] = []
         self.failed_local: list[str] = []
         context.route("**/*", self._route)
@@ -312,12 +313,15 @@ class Recorder:
 
     def reset(self) -> None:
         self.external.clear()
+        self.fonts.clear()
         self.console_errors.clear()
         self.failed_local.clear()
 
     def _route(self, route) -> None:
         url = route.request.url
         if is_local(url):
+            if route.request.resource_type == "font":
+                self.fonts.append(url)
             route.continue_()
         else:
             if url not in self.external:
@@ -702,6 +706,19 @@ class Site:
     hidden_texts: tuple[str, ...] = ()
 
 
+def check_web_fonts(urls: list[str]) -> list[str]:
+    """One problem per web font a page downloaded: the book draws with the reader's
+    system fonts, and the theme's icons are inline SVG (``_ext/book_icons.py``).
+
+    >>> check_web_fonts([])
+    []
+    >>> check_web_fonts(["http://127.0.0.1:8000/_static/vendor/fontawesome/webfonts/x.woff2"])
+    ['downloads the web font x.woff2 (icons should be inline SVG: _ext/book_icons.py)']
+    """
+    return [f"downloads the web font {urlsplit(url).path.rsplit('/', 1)[-1]} "
+            "(icons should be inline SVG: _ext/book_icons.py)" for url in urls]
+
+
 def audit_page(page, recorder: Recorder, site: Site, expectation: Expectation, mode: Mode,
                *, screenshot: Path | None = None) -> PageAudit:
     """Load one page of the book in ``mode`` and run that mode's checks on it."""
@@ -740,6 +757,7 @@ def audit_page(page, recorder: Recorder, site: Site, expectation: Expectation, m
     audit.external = list(recorder.external)
     problems["external"] = check_external_requests(audit.external, math=audit.math,
                                                    allowed_hosts=site.math_hosts)
+    problems["fonts"] = check_web_fonts(recorder.fonts)
     return audit
 
 
