@@ -235,7 +235,7 @@ def _check_code(code: Any) -> None:
 
 
 def _start(code: str, env: dict[str, str], block: tuple[str, ...]) -> subprocess.Popen:
-    _check_code(code)
+    # run_snippets has checked ``code`` with _check_code before any process starts.
     # The snippet travels as an argument (up to 128 KiB on Linux), not through a pipe.
     return subprocess.Popen([sys.executable, "-c", _WRAPPER, textwrap.dedent(code),
                              ",".join(block)],
