@@ -1,6 +1,7 @@
 """Sphinx extension: accessibility fixes to the HTML of the Jupyter Book 1 stack.
 
-axe-core 4.14.1 (``tests/test_accessibility.py``) found, on every page of the book:
+axe-core 4.14.1 (``tests/browser/axe.py``, run by ``tests/test_browser.py``) found, on
+every page of the book:
 
 1. ``label-content-name-mismatch`` (serious) on pydata-sphinx-theme's three search
    buttons: their ``aria-label="Search"`` hides the visible text "Search Ctrl+K" from

@@ -47,7 +47,9 @@ import booktools  # noqa: E402
 
 RATIO_TARGET = 2.0
 TOTAL_TARGET_S = 300.0
-BROWSER_FILE = "tests/test_browser.py"
+#: The test files that drive Chromium over the built book (axe-core runs in the first).
+BROWSER_FILES = ("tests/test_browser.py", "tests/test_accessibility.py",
+                 "tests/test_explorer.py")
 
 
 def cores() -> int:
@@ -83,14 +85,14 @@ def phase_of(file: str) -> str:
 
     Examples
     --------
-    >>> phase_of("book/stacking.ipynb"), phase_of("tests/test_browser.py")
+    >>> phase_of("book/stacking.ipynb"), phase_of("tests/test_accessibility.py")
     ('nbval book/stacking.ipynb', 'browser suite')
     >>> phase_of("companion/shapes.py"), phase_of("README.md")
     ('unit tests and doctests', 'unit tests and doctests')
     """
     if file.endswith(".ipynb"):
         return f"nbval {file}"
-    if file == BROWSER_FILE:
+    if file in BROWSER_FILES:
         return "browser suite"
     return "unit tests and doctests"
 

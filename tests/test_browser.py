@@ -1,7 +1,8 @@
 """The built book in a real browser: every page of the TOC loads cleanly, shows its
 notebook's title and outputs, offers working launch and download buttons, links the
-chapters in order, is found by search, fits a phone, stays readable in dark mode and
-contacts no server but MathJax's CDN (on pages with math).
+chapters in order, is found by search, fits a phone, stays readable in dark mode, passes
+axe-core's accessibility audit in every mode (tests/browser/axe.py) and contacts no
+server but MathJax's CDN (on pages with math).
 
 Headless Chromium (the system one, never a downloaded browser) drives the HTML of
 ``BOOK_HTML_DIR`` (default ``_build/html``), served on 127.0.0.1; every request to
@@ -27,7 +28,7 @@ from urllib.parse import urlsplit
 import booktools
 import nbformat
 import pytest
-from browser import checks, session
+from browser import axe, checks, session
 from browser.server import CHROMIUM_ARGS, find_chromium, serve_directory
 
 PAGES = booktools.toc_files()
@@ -48,13 +49,13 @@ _VIEW = frozenset({"layout", "readability"})
 MODES = {
     mode.name: mode for mode in (
         checks.Mode("desktop-light", {"viewport": _DESKTOP, "color_scheme": "light"}, "light",
-                    _CONTENT | _VIEW, init_script="localStorage.clear();"),
+                    _CONTENT | _VIEW, init_script="localStorage.clear();", axe="light"),
         checks.Mode("phone-light", {"viewport": _PHONE, "is_mobile": True, "has_touch": True,
                                     "color_scheme": "light"}, "light",
-                    _VIEW, init_script="localStorage.clear();"),
+                    _VIEW, init_script="localStorage.clear();", axe="phone"),
         checks.Mode("desktop-dark", {"viewport": _DESKTOP, "color_scheme": "dark"}, "dark",
                     _VIEW, init_script='localStorage.setItem("mode", "dark"); '
-                                       'localStorage.setItem("theme", "dark");'),
+                                       'localStorage.setItem("theme", "dark");', axe="dark"),
     )
 }
 MODE_PAGES = [(mode, name) for mode in MODES for name in PAGES]
@@ -85,9 +86,9 @@ class Viewer:
     """One browser context and page in one mode; visits each page of the book once."""
 
     def __init__(self, browser, mode: checks.Mode, site: checks.Site, screenshots: Path,
-                 expectations: dict[str, checks.Expectation]) -> None:
+                 expectations: dict[str, checks.Expectation], axe_script: str | None) -> None:
         self.mode, self.site, self.screenshots = mode, site, screenshots
-        self.expectations = expectations
+        self.expectations, self.axe_script = expectations, axe_script
         self.context = browser.new_context(**mode.context_options)
         if mode.init_script:
             self.context.add_init_script(mode.init_script)
@@ -104,7 +105,7 @@ class Viewer:
                     if os.environ.get("BOOK_SCREENSHOTS") == "1" else None)
             self.audits[name] = checks.audit_page(
                 self.page, self.recorder, self.site, self.expectations[name], self.mode,
-                screenshot=shot)
+                screenshot=shot, axe_script=self.axe_script)
         return self.audits[name]
 
 
@@ -167,13 +168,16 @@ def expectations(html_dir) -> dict[str, checks.Expectation]:
 @pytest.fixture(scope="session")
 def viewers(browser, site, html_dir, expectations):
     """The viewers of every mode, created on first use; they list external requests in
-    ``_build/screenshots/external-requests.json`` at the end of the session."""
+    ``_build/screenshots/external-requests.json`` and what axe-core reported (all
+    impacts) in ``_build/accessibility/axe.json`` at the end of the session."""
     screenshots = html_dir.parent / "screenshots"
     created: dict[str, Viewer] = {}
+    axe_script = axe.source()
 
     def get(mode: str) -> Viewer:
         if mode not in created:
-            created[mode] = Viewer(browser, MODES[mode], site, screenshots, expectations)
+            created[mode] = Viewer(browser, MODES[mode], site, screenshots, expectations,
+                                   axe_script)
         return created[mode]
 
     yield get
@@ -181,6 +185,10 @@ def viewers(browser, site, html_dir, expectations):
               for mode, viewer in created.items()}
     if report:
         checks.dump_json(report, screenshots / "external-requests.json")
+    found = {f"{name} ({mode})": audit.accessibility for mode, viewer in created.items()
+             for name, audit in viewer.audits.items() if audit.accessibility is not None}
+    if found:
+        checks.dump_json(found, html_dir.parent / "accessibility" / "axe.json")
     for viewer in created.values():
         viewer.context.close()
 
@@ -240,6 +248,16 @@ def test_page_does_not_scroll_sideways(viewers, mode, name):
 def test_outputs_and_figures_are_readable(viewers, mode, name):
     audit = viewers(mode).audit(name)
     assert audit.problems["readability"] == [], _problems(audit, "readability")
+
+
+@browser_test
+@pytest.mark.parametrize(("mode", "name"), MODE_PAGES, ids=MODE_PAGE_IDS)
+def test_page_has_no_serious_accessibility_violation(viewers, mode, name):
+    """axe-core on the same visit (tests/browser/axe.py: the rules each mode runs)."""
+    axe.require_source()
+    audit = viewers(mode).audit(name)
+    problems = axe.problems(audit.accessibility)
+    assert problems == [], f"{audit.url} ({audit.mode}):\n" + "\n".join(problems)
 
 
 @browser_test

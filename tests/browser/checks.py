@@ -20,6 +20,8 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import nbformat
 
+from browser import axe
+
 #: Colab and Binder launch URLs, as Jupyter Book 1 writes them for a GitHub repository.
 COLAB_URL = "https://colab.research.google.com/github/{slug}/blob/{branch}/{path}"
 BINDER_URL = "https://mybinder.org/v2/gh/{slug}/{branch}?urlpath=lab/tree/{path}"
@@ -180,11 +182,20 @@ def is_local(url: str) -> bool:
     (True, True)
     >>> is_local("https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js")
     False
+    >>> urls = ["http://127.0.0.1:8000/a.css", "data:,x", "https://127.0.0.1.example.org/",
+    ...         "https://cdn.jsdelivr.net/x.js", "http://127.0.0.10/"]
+    >>> [is_local(url) for url in urls] == [not NOT_LOCAL.match(url) for url in urls]
+    True
     """
     parts = urlsplit(url)
     if parts.scheme in ("data", "blob", "about"):
         return True
     return parts.scheme in ("http", "https") and parts.hostname == "127.0.0.1"
+
+
+#: The URLs ``is_local`` refuses, as a pattern Playwright matches inside the browser: a
+#: context routed with it hands only those requests to Python, not every file of a page.
+NOT_LOCAL = re.compile(r"^(?!(?:https?://127\.0\.0\.1[:/]|data:|blob:|about:))")
 
 
 def page_name(url: str, base_url: str) -> str:
@@ -294,7 +305,7 @@ def effective_background(layers, canvas=(255, 255, 255)) -> tuple[float, float, 
 
 class Recorder:
     """Blocks and records every non-local request of a browser context, and records the
-    console errors, page errors and failed local requests of one page.
+    console errors, page errors, failed local requests and web fonts of one page.
 
     Call ``reset()`` before loading a URL and read the lists after the checks ran.
     """
@@ -304,7 +315,7 @@ class Recorder:
         self.fonts: list[str] = []
         self.console_errors: list[str] = []
         self.failed_local: list[str] = []
-        context.route("**/*", self._route)
+        context.route(NOT_LOCAL, self._route)
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.console_errors.append(
             f"uncaught exception: {error.message}"))
@@ -320,8 +331,6 @@ class Recorder:
     def _route(self, route) -> None:
         url = route.request.url
         if is_local(url):
-            if route.request.resource_type == "font":
-                self.fonts.append(url)
             route.continue_()
         else:
             if url not in self.external:
@@ -341,8 +350,12 @@ class Recorder:
             self.failed_local.append(f"request failed: {request.url} ({request.failure})")
 
     def _on_response(self, response) -> None:
-        if is_local(response.url) and response.status >= 400:
+        if not is_local(response.url):
+            return
+        if response.status >= 400:
             self.failed_local.append(f"HTTP {response.status}: {response.url}")
+        if response.request.resource_type == "font":
+            self.fonts.append(response.url)
 
 
 # --------------------------------------------------------------------------------------
@@ -679,6 +692,8 @@ class Mode:
     theme: str
     checks: frozenset[str]
     init_script: str = ""
+    #: The axe audit this mode runs (``browser.axe.runs``): "light", "dark" or "phone".
+    axe: str = ""
 
 
 @dataclass
@@ -691,6 +706,8 @@ class PageAudit:
     external: list[str] = field(default_factory=list)
     math: bool = False
     nav: dict[str, str | None] = field(default_factory=dict)
+    #: What axe-core found (``browser.axe.audit``), when the visit ran it.
+    accessibility: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -720,8 +737,9 @@ def check_web_fonts(urls: list[str]) -> list[str]:
 
 
 def audit_page(page, recorder: Recorder, site: Site, expectation: Expectation, mode: Mode,
-               *, screenshot: Path | None = None) -> PageAudit:
-    """Load one page of the book in ``mode`` and run that mode's checks on it."""
+               *, screenshot: Path | None = None, axe_script: str | None = None) -> PageAudit:
+    """Load one page of the book in ``mode`` and run that mode's checks on it; with
+    ``axe_script`` (axe-core's source), also the mode's accessibility audit."""
     url = urljoin(site.base_url, f"{expectation.name}.html")
     recorder.reset()
     response = page.goto(url, wait_until="load")
@@ -749,6 +767,8 @@ def audit_page(page, recorder: Recorder, site: Site, expectation: Expectation, m
                                    + check_figure_backgrounds(page))
     audit.nav = nav_links(page)
     audit.math = has_math(page)
+    if axe_script is not None and mode.axe:
+        audit.accessibility = axe.audit(page, axe_script, mode.axe, expectation.name)
     if screenshot is not None:
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(screenshot), full_page=True, animations="disabled")

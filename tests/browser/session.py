@@ -67,7 +67,10 @@ def chromium() -> Iterator:
 
 
 def block_external(route) -> None:
-    """A Playwright route handler: local requests go through, all others are aborted."""
+    """A Playwright route handler: local requests go through, all others are aborted.
+
+    Route it for ``checks.NOT_LOCAL`` (only what is not local reaches Python), or for one
+    local file that a test rewrites."""
     if is_local(route.request.url):
         route.continue_()
     else:
