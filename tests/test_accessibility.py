@@ -3,9 +3,11 @@
 The pages of the TOC are audited on the browser suite's own visits (tests/test_browser.py,
 ``test_page_has_no_serious_accessibility_violation``, one per page and mode), with the
 rules and the pass mark of tests/browser/axe.py. Here: the search page, which the browser
-suite does not visit, in the same three modes; proof that the audits can fail (the theme's
-old markup put back, grey text on grey in the lighter dark and phone audits); axe-core's
-pin; and the examples of the build extensions that fix what axe found in the theme.
+suite does not visit, in the same three modes; the colour of every code token class, light
+and dark (the page audits leave syntax-highlighted code to this test); proof that the
+audits can fail (the theme's old markup put back, grey text on grey in the lighter dark
+and phone audits, an unreadable token colour); axe-core's pin; and the examples of the
+build extensions that fix what axe found in the theme.
 
 Without a build, axe-core or Chromium the tests skip (fail with ``CI=true``).
 """
@@ -130,3 +132,52 @@ def test_the_lighter_audits_still_catch_poor_contrast_outside_code_cells(
     checked."""
     found = audit_page(browser, base_url, name, axe_source, mode, _grey_on_grey)
     assert "color-contrast" in {v["id"] for v in found["violations"]}
+
+
+_TOKEN_SAMPLE = """(html) => {
+  const block = document.querySelector("main .cell_input .highlight");
+  block.id = "token-sample";
+  block.querySelector("pre").innerHTML = html;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("mode", "override"), [
+    ("light", ""), ("dark", ""),
+    ("dark", "html .highlight .k { color: #444 !important; }"),
+], ids=["light", "dark", "dark-unreadable-keyword"])
+def test_every_code_token_colour_is_readable(browser, base_url, html_dir, axe_source, mode,
+                                             override):
+    """Every class pygments.css colours, as a token in a real code cell: axe's colour
+    rules pass; a keyword coloured #444 on the dark background fails."""
+    highlighted = [path.name for path in html_dir.rglob("*.html")
+                   if 'class="hll"' in path.read_text(encoding="utf-8")]
+    assert highlighted == [], "pages with highlighted lines: add them to code_token_sample"
+    stylesheet = (html_dir / "_static" / "pygments.css").read_text(encoding="utf-8")
+    sample = axe.code_token_sample(stylesheet, mode)
+    assert sample.count('class="') > 40, "too few token classes read from pygments.css"
+
+    def styled(html: str) -> str:
+        return html.replace("</head>", f"<style>{override}</style></head>")
+
+    options, script = CONTEXTS[mode]
+    context = browser.new_context(**options)
+    context.add_init_script(script)
+    context.route(checks.NOT_LOCAL, session.block_external)
+    context.route("**/book/stacking.html",
+                  lambda route: route.fulfill(body=styled(route.fetch().text()),
+                                              content_type="text/html"))
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}book/stacking.html", wait_until="load")
+        page.evaluate(_TOKEN_SAMPLE, sample)
+        page.add_script_tag(content=axe_source)
+        violations = page.evaluate(axe._RUN_AXE, [{"include": [["#token-sample"]]},
+                                                   axe._COLOUR_ONLY])
+    finally:
+        context.close()
+    if override:
+        assert {v["id"] for v in violations} == {"color-contrast"}
+        assert [node for v in violations for node in v["nodes"]] == ["#codecell0 > .k"]
+    else:
+        assert violations == [], f"{mode}:\n{axe.summary(violations)}"

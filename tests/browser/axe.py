@@ -10,17 +10,25 @@ output that the keyboard cannot reach.
 Each mode runs the rules it can change (``runs``), so no page pays three full audits:
 
 - ``light`` (desktop) runs every rule;
-- ``dark`` changes only colours: the colour rules over the whole page;
+- ``dark`` changes only colours: the colour rules over the whole page but the
+  syntax-highlighted code (see below);
 - ``phone`` changes only layout (the colours are light's): every rule but the colour
   rules; and, on the pages in ``PHONE_COLOUR_PAGES``, the colour rules over what is not
   cell content, that is the theme's header, menus and buttons, which the width
   rearranges. That frame is the same on every page but for what those pages differ in
   (the first has no "previous" link, the last no "next").
+
+In dark mode the colour rules skip the syntax-highlighted code (``.highlight``, thousands
+of token spans per page, a third of that audit's time): a token's colour comes from its
+class in the one stylesheet every page shares (``_static/pygments.css``), whatever page
+it is on. tests/test_accessibility.py audits every class that stylesheet colours, in
+light and in dark, once (``code_token_sample``).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import booktools
@@ -31,6 +39,8 @@ AXE_JS = booktools.ROOT / ".venv" / "axe-core" / "node_modules" / "axe-core" / "
 COLOUR_RULES = ("color-contrast", "link-in-text-block")
 _COLOUR_ONLY = {"runOnly": {"type": "rule", "values": list(COLOUR_RULES)}}
 _ALL_BUT_COLOUR = {"rules": {rule: {"enabled": False} for rule in COLOUR_RULES}}
+#: The colour rules, on everything but the syntax-highlighted code (see above).
+_COLOUR_BUT_CODE = ({"exclude": [[".highlight"]]}, _COLOUR_ONLY)
 _TOC = booktools.toc_files()
 #: Where the phone audit also checks the colours of the theme's frame (see above).
 PHONE_COLOUR_PAGES = (_TOC[0], _TOC[1], _TOC[-1], "search")
@@ -80,6 +90,8 @@ def runs(mode: str, name: str) -> list[tuple[object, dict]]:
     --------
     >>> runs("light", "book/stacking")
     [('document', {})]
+    >>> [context for context, _ in runs("dark", "book/stacking")]
+    [{'exclude': [['.highlight']]}]
     >>> [options["runOnly"]["values"] for _, options in runs("dark", "book/stacking")]
     [['color-contrast', 'link-in-text-block']]
     >>> len(runs("phone", "book/stacking")), len(runs("phone", "search"))
@@ -92,11 +104,37 @@ def runs(mode: str, name: str) -> list[tuple[object, dict]]:
     if mode == "light":
         return [("document", {})]
     if mode == "dark":
-        return [("document", _COLOUR_ONLY)]
+        return [_COLOUR_BUT_CODE]
     if mode == "phone":
         frame = [({"exclude": [["main .cell"]]}, _COLOUR_ONLY)]
         return [("document", _ALL_BUT_COLOUR), *(frame if name in PHONE_COLOUR_PAGES else [])]
     raise ValueError(f"expected a mode among ['dark', 'light', 'phone'], got {mode!r}")
+
+
+def code_token_sample(stylesheet: str, theme: str) -> str:
+    """HTML for inside a ``<pre>`` of ``.highlight``: a line of plain code, then one token
+    of every class that ``stylesheet`` (pygments.css) colours for ``theme``.
+
+    Highlighted lines (``hll``, from ``emphasize-lines``) are left out: no page has one
+    (tests/test_accessibility.py checks), and in the theme's dark style an error token on
+    one fails (#FFA07A on the yellow tint).
+
+    Examples
+    --------
+    >>> css = ('html[data-theme="dark"] .highlight .k { color: #FF0 }\\n'
+    ...        'html[data-theme="light"] .highlight .k { color: #00F }\\n'
+    ...        'html[data-theme="dark"] .highlight .hll { background: #333 }\\n'
+    ...        'html[data-theme="dark"] .highlight .s2 { color: #ABE338 }')
+    >>> print(code_token_sample(css, "dark"))
+    plain code
+    <span class="k">k token</span>
+    <span class="s2">s2 token</span>
+    """
+    classes = sorted(set(re.findall(
+        rf'html\[data-theme="{theme}"\] \.highlight \.([\w-]+) {{[^}}]*\bcolor:',
+        stylesheet)))
+    return "\n".join(["plain code", *(f'<span class="{name}">{name} token</span>'
+                                      for name in classes)])
 
 
 def audit(page, script: str, mode: str, name: str) -> dict:
