@@ -457,6 +457,7 @@ def test_checks_report_console_errors_external_requests_and_layout(broken):
     problems = broken["audit"].problems
     assert "console error: deliberate error" in problems["load"]
     assert any("tracker.example.org" in p for p in problems["external"])
+    assert not any("gets an answer" in p for p in problems["external"]), "and blocked"
     assert any("MathJax's CDN, but the page has no math" in p for p in problems["external"])
     assert any("scrolls sideways" in p for p in problems["layout"])
     assert any("contrast" in p for p in problems["readability"])

@@ -9,17 +9,17 @@ output that the keyboard cannot reach.
 
 Each mode runs the rules it can change (``runs``), so no page pays three full audits:
 
-- ``light`` (desktop) runs every rule;
-- ``dark`` changes only colours: the colour rules over the whole page but the
-  syntax-highlighted code (see below);
+- ``light`` (desktop) runs every rule (the colour rules on all but the
+  syntax-highlighted code, see below);
+- ``dark`` changes only colours: the colour rules (on all but that code);
 - ``phone`` changes only layout (the colours are light's): every rule but the colour
   rules; and, on the pages in ``PHONE_COLOUR_PAGES``, the colour rules over what is not
   cell content, that is the theme's header, menus and buttons, which the width
   rearranges. That frame is the same on every page but for what those pages differ in
   (the first has no "previous" link, the last no "next").
 
-In dark mode the colour rules skip the syntax-highlighted code (``.highlight``, thousands
-of token spans per page, a third of that audit's time): a token's colour comes from its
+The colour rules skip the syntax-highlighted code (``.highlight``, thousands of token
+spans per page, a third of their time): a token's colour comes from its
 class in the one stylesheet every page shares (``_static/pygments.css``), whatever page
 it is on. tests/test_accessibility.py audits every class that stylesheet colours, in
 light and in dark, once (``code_token_sample``).
@@ -88,8 +88,8 @@ def runs(mode: str, name: str) -> list[tuple[object, dict]]:
 
     Examples
     --------
-    >>> runs("light", "book/stacking")
-    [('document', {})]
+    >>> [context for context, _ in runs("light", "book/stacking")]
+    ['document', {'exclude': [['.highlight']]}]
     >>> [context for context, _ in runs("dark", "book/stacking")]
     [{'exclude': [['.highlight']]}]
     >>> [options["runOnly"]["values"] for _, options in runs("dark", "book/stacking")]
@@ -102,7 +102,7 @@ def runs(mode: str, name: str) -> list[tuple[object, dict]]:
     ValueError: expected a mode among ['dark', 'light', 'phone'], got 'sepia'
     """
     if mode == "light":
-        return [("document", {})]
+        return [("document", _ALL_BUT_COLOUR), _COLOUR_BUT_CODE]
     if mode == "dark":
         return [_COLOUR_BUT_CODE]
     if mode == "phone":

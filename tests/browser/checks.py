@@ -182,20 +182,11 @@ def is_local(url: str) -> bool:
     (True, True)
     >>> is_local("https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js")
     False
-    >>> urls = ["http://127.0.0.1:8000/a.css", "data:,x", "https://127.0.0.1.example.org/",
-    ...         "https://cdn.jsdelivr.net/x.js", "http://127.0.0.10/"]
-    >>> [is_local(url) for url in urls] == [not NOT_LOCAL.match(url) for url in urls]
-    True
     """
     parts = urlsplit(url)
     if parts.scheme in ("data", "blob", "about"):
         return True
     return parts.scheme in ("http", "https") and parts.hostname == "127.0.0.1"
-
-
-#: The URLs ``is_local`` refuses, as a pattern Playwright matches inside the browser: a
-#: context routed with it hands only those requests to Python, not every file of a page.
-NOT_LOCAL = re.compile(r"^(?!(?:https?://127\.0\.0\.1[:/]|data:|blob:|about:))")
 
 
 def page_name(url: str, base_url: str) -> str:
@@ -304,18 +295,20 @@ def effective_background(layers, canvas=(255, 255, 255)) -> tuple[float, float, 
 
 
 class Recorder:
-    """Blocks and records every non-local request of a browser context, and records the
-    console errors, page errors, failed local requests and web fonts of one page.
+    """Records the requests of a page to other hosts (which the browser blocks:
+    ``server.BLOCK_OTHER_HOSTS``), any of them that was answered all the same, and the
+    console errors, page errors, failed local requests and web fonts of the page.
 
     Call ``reset()`` before loading a URL and read the lists after the checks ran.
     """
 
     def __init__(self, context, page) -> None:
         self.external: list[str] = []
+        self.answered_external: list[str] = []
         self.fonts: list[str] = []
         self.console_errors: list[str] = []
         self.failed_local: list[str] = []
-        context.route(NOT_LOCAL, self._route)
+        page.on("request", self._on_request)
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.console_errors.append(
             f"uncaught exception: {error.message}"))
@@ -324,18 +317,14 @@ class Recorder:
 
     def reset(self) -> None:
         self.external.clear()
+        self.answered_external.clear()
         self.fonts.clear()
         self.console_errors.clear()
         self.failed_local.clear()
 
-    def _route(self, route) -> None:
-        url = route.request.url
-        if is_local(url):
-            route.continue_()
-        else:
-            if url not in self.external:
-                self.external.append(url)
-            route.abort()
+    def _on_request(self, request) -> None:
+        if not is_local(request.url) and request.url not in self.external:
+            self.external.append(request.url)
 
     def _on_console(self, message) -> None:
         if message.type != "error":
@@ -351,6 +340,7 @@ class Recorder:
 
     def _on_response(self, response) -> None:
         if not is_local(response.url):
+            self.answered_external.append(response.url)
             return
         if response.status >= 400:
             self.failed_local.append(f"HTTP {response.status}: {response.url}")
@@ -776,7 +766,9 @@ def audit_page(page, recorder: Recorder, site: Site, expectation: Expectation, m
     problems["load"] += recorder.console_errors + recorder.failed_local
     audit.external = list(recorder.external)
     problems["external"] = check_external_requests(audit.external, math=audit.math,
-                                                   allowed_hosts=site.math_hosts)
+                                                   allowed_hosts=site.math_hosts) + [
+        f"requests {url} and gets an answer: the browser must block other hosts "
+        "(tests/browser/server.py BLOCK_OTHER_HOSTS)" for url in recorder.answered_external]
     problems["fonts"] = check_web_fonts(recorder.fonts)
     return audit
 

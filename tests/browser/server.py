@@ -17,9 +17,16 @@ from pathlib import Path
 #: Where Debian's ``apt-get install chromium`` puts the browser.
 SYSTEM_CHROMIUM = Path("/usr/bin/chromium")
 
-#: Chromium flags: no sandbox (containers run as root), no GPU, and no traffic of the
-#: browser's own (updates, sync, QUIC probes) next to the requests the page makes.
+#: Every host name but the test server's fails to resolve: no request leaves the machine,
+#: and no Playwright route is needed to block them (a routed context sends every request
+#: through Python and loses the HTTP cache: about 0.2 CPU seconds more per page visit).
+BLOCK_OTHER_HOSTS = "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
+
+#: Chromium flags: no sandbox (containers run as root), no GPU, no traffic of the
+#: browser's own (updates, sync, QUIC probes) next to the requests the page makes, and
+#: no host reachable but 127.0.0.1.
 CHROMIUM_ARGS = (
+    BLOCK_OTHER_HOSTS,
     "--no-sandbox",
     "--disable-gpu",
     "--disable-background-networking",

@@ -1,5 +1,5 @@
 """What the explorer and accessibility tests share: skip-or-fail, the built book's folder,
-one headless Chromium, and a route handler that blocks every request to another host."""
+and one headless Chromium, which reaches no host but 127.0.0.1 (server.BLOCK_OTHER_HOSTS)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from browser.checks import is_local
 from browser.server import CHROMIUM_ARGS, find_chromium
 
 
@@ -64,14 +63,3 @@ def chromium() -> Iterator:
         yield launched
     finally:
         launched.close()
-
-
-def block_external(route) -> None:
-    """A Playwright route handler: local requests go through, all others are aborted.
-
-    Route it for ``checks.NOT_LOCAL`` (only what is not local reaches Python), or for one
-    local file that a test rewrites."""
-    if is_local(route.request.url):
-        route.continue_()
-    else:
-        route.abort()
