@@ -91,7 +91,7 @@ def audit_page(browser, base_url: str, name: str, axe_source: str, mode: str,
     try:
         page = context.new_page()
         page.goto(f"{base_url}{name}.html", wait_until="load")
-        return axe.audit(page, axe_source, mode, name)
+        return axe.audit(page, {"content": axe_source}, mode, name)
     finally:
         context.close()
 

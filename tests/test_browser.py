@@ -86,7 +86,7 @@ class Viewer:
     """One browser context and page in one mode; visits each page of the book once."""
 
     def __init__(self, browser, mode: checks.Mode, site: checks.Site, screenshots: Path,
-                 expectations: dict[str, checks.Expectation], axe_script: str | None) -> None:
+                 expectations: dict[str, checks.Expectation], axe_script: dict | None) -> None:
         self.mode, self.site, self.screenshots = mode, site, screenshots
         self.expectations, self.axe_script = expectations, axe_script
         self.context = browser.new_context(**mode.context_options)
@@ -142,7 +142,7 @@ def browser():
 
 @pytest.fixture(scope="session")
 def site(html_dir):
-    with serve_directory(html_dir) as base_url:
+    with serve_directory(html_dir, extra=axe.served()) as base_url:
         yield checks.Site(base_url=base_url, book_title=str(booktools.config()["title"]),
                           repository_url=booktools.repository_url(),
                           branch=booktools.branch(), math_hosts=_math_hosts(),
@@ -172,7 +172,7 @@ def viewers(browser, site, html_dir, expectations):
     impacts) in ``_build/accessibility/axe.json`` at the end of the session."""
     screenshots = html_dir.parent / "screenshots"
     created: dict[str, Viewer] = {}
-    axe_script = axe.source()
+    axe_script = {"url": site.base_url + axe.URL_PATH.lstrip("/")} if axe.served() else None
 
     def get(mode: str) -> Viewer:
         if mode not in created:

@@ -35,6 +35,9 @@ import booktools
 
 AXE_VERSION = "4.14.1"
 AXE_JS = booktools.ROOT / ".venv" / "axe-core" / "node_modules" / "axe-core" / "axe.min.js"
+#: Where the browser suite's server offers axe-core next to the book (``served``): a script
+#: loaded from a URL is compiled once and cached, not parsed anew on every page.
+URL_PATH = "/_tests/axe.min.js"
 #: axe's colour rules: the only ones whose answer the dark mode can change.
 COLOUR_RULES = ("color-contrast", "link-in-text-block")
 _COLOUR_ONLY = {"runOnly": {"type": "rule", "values": list(COLOUR_RULES)}}
@@ -65,10 +68,18 @@ _UNFOCUSABLE_SCROLLERS = """() => [...document.querySelectorAll(
   .map(e => e.className + ": " + e.textContent.trim().slice(0, 60))"""
 
 
+def _path() -> Path:
+    return Path(os.environ.get("AXE_CORE_JS") or AXE_JS)
+
+
 def source() -> str | None:
     """axe-core's script, or None where it is not installed."""
-    path = Path(os.environ.get("AXE_CORE_JS") or AXE_JS)
-    return path.read_text(encoding="utf-8") if path.is_file() else None
+    return _path().read_text(encoding="utf-8") if _path().is_file() else None
+
+
+def served() -> dict[str, Path]:
+    """What ``serve_directory(..., extra=)`` needs to offer axe-core at ``URL_PATH``."""
+    return {URL_PATH: _path()} if _path().is_file() else {}
 
 
 def require_source() -> str:
@@ -77,7 +88,7 @@ def require_source() -> str:
 
     script = source()
     if script is None:
-        session.unavailable(f"no axe-core at {os.environ.get('AXE_CORE_JS') or AXE_JS}: run "
+        session.unavailable(f"no axe-core at {_path()}: run "
                             f"`make axe` (npm install of axe-core {AXE_VERSION} into "
                             ".venv/axe-core)")
     return script
@@ -137,9 +148,11 @@ def code_token_sample(stylesheet: str, theme: str) -> str:
                                       for name in classes)])
 
 
-def audit(page, script: str, mode: str, name: str) -> dict:
-    """Inject axe-core into the loaded ``page`` and audit it as ``runs(mode, name)`` says."""
-    page.add_script_tag(content=script)
+def audit(page, script: dict, mode: str, name: str) -> dict:
+    """Inject axe-core into the loaded ``page`` and audit it as ``runs(mode, name)`` says.
+    ``script`` is what Playwright's ``add_script_tag`` takes: ``{"url": ...}`` or
+    ``{"content": source()}``."""
+    page.add_script_tag(**script)
     version = page.evaluate("() => axe.version")
     if version != AXE_VERSION:
         raise RuntimeError(f"expected axe-core {AXE_VERSION}, the page runs {version}: "

@@ -727,9 +727,10 @@ def check_web_fonts(urls: list[str]) -> list[str]:
 
 
 def audit_page(page, recorder: Recorder, site: Site, expectation: Expectation, mode: Mode,
-               *, screenshot: Path | None = None, axe_script: str | None = None) -> PageAudit:
+               *, screenshot: Path | None = None, axe_script: dict | None = None) -> PageAudit:
     """Load one page of the book in ``mode`` and run that mode's checks on it; with
-    ``axe_script`` (axe-core's source), also the mode's accessibility audit."""
+    ``axe_script`` (how to inject axe-core: ``browser.axe.audit``), also the mode's
+    accessibility audit."""
     url = urljoin(site.base_url, f"{expectation.name}.html")
     recorder.reset()
     response = page.goto(url, wait_until="load")

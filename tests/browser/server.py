@@ -53,15 +53,23 @@ def find_chromium() -> Path | None:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves files like ``python -m http.server`` without one log line per request."""
+    """Serves files like ``python -m http.server`` without one log line per request, and
+    the files of ``extra`` (URL path: file) from wherever they are."""
+
+    extra: dict[str, Path] = {}
+
+    def translate_path(self, path: str) -> str:
+        found = self.extra.get(path.split("?", 1)[0])
+        return str(found) if found is not None else super().translate_path(path)
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 (the base's name)
         pass
 
 
 @contextlib.contextmanager
-def serve_directory(directory: Path) -> Iterator[str]:
+def serve_directory(directory: Path, extra: dict[str, Path] | None = None) -> Iterator[str]:
     """Serve ``directory`` over HTTP on a free port of 127.0.0.1; yield its base URL.
+    ``extra`` maps more URL paths (``/_tests/axe.min.js``) to files outside it.
 
     Examples
     --------
@@ -71,12 +79,19 @@ def serve_directory(directory: Path) -> Iterator[str]:
     ...     with serve_directory(Path(folder)) as base:
     ...         urllib.request.urlopen(base + "hello.txt").read()
     b'hi'
+    >>> with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryDirectory() as other:
+    ...     _ = (Path(other) / "tool.js").write_text("1;")
+    ...     extra = {"/_tests/tool.js": Path(other) / "tool.js"}
+    ...     with serve_directory(Path(folder), extra) as base:
+    ...         urllib.request.urlopen(base + "_tests/tool.js").read()
+    b'1;'
     """
     directory = Path(directory)
     if not directory.is_dir():
         raise ValueError(f"expected a folder of built HTML, got {str(directory)!r}, which is "
                          "not a folder: build the book first (`make book`)")
-    handler = functools.partial(_QuietHandler, directory=str(directory))
+    handler_class = type("Handler", (_QuietHandler,), {"extra": dict(extra or {})})
+    handler = functools.partial(handler_class, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name="book-http", daemon=True)
