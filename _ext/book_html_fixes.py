@@ -33,6 +33,13 @@ Lighter, findable pages:
    render-blocking) on every page for its search-as-you-type option, which is off
    (``search_as_you_type = False``): the search box then sends the reader to
    ``search.html``, the one page that runs them. Other pages drop them.
+8. Sphinx and its extensions load their scripts in the head without ``defer``
+   (``doctools.js``, ``clipboard.min.js``, ``copybutton.js``, ``sphinx-book-theme.js``,
+   ``togglebutton.js``, ``design-tabs.js`` and more): the page cannot be drawn before
+   each has been fetched and run. They get ``defer`` (they still run in order, before
+   ``DOMContentLoaded``), except ``documentation_options.js``, which the page's inline
+   scripts use at once, and except on the search page, whose search scripts use them
+   as they load.
 """
 
 from __future__ import annotations
@@ -70,6 +77,42 @@ def _mathjax_only_where_needed(app, pagename, templatename, context, doctree):
                                if not (script.filename and mathjax
                                        and script.filename.endswith(mathjax.split("/")[-1]))
                                and "MathJax" not in str(script.attributes.get("body", ""))]
+
+
+#: Head scripts that must run as they are parsed (see point 8).
+RUN_AT_ONCE = frozenset({"documentation_options.js"})
+
+
+def deferred(filename: str | None, attributes: dict, page: str) -> bool:
+    """Whether a script of ``script_files`` gets ``defer`` on ``page`` (point 8).
+
+    Examples
+    --------
+    >>> deferred("_static/doctools.js", {}, "book/stacking")
+    True
+    >>> deferred("_static/documentation_options.js", {}, "book/stacking")
+    False
+    >>> deferred(None, {"body": "let x = 1;"}, "book/stacking")  # inline: cannot defer
+    False
+    >>> deferred("_static/sphinx-thebe.js", {"async": "async"}, "book/stacking")
+    False
+    >>> deferred("_static/doctools.js", {}, "search")
+    False
+    """
+    return (bool(filename) and page != "search"
+            and Path(filename.split("?", 1)[0]).name not in RUN_AT_ONCE
+            and not {"async", "defer"} & set(attributes))
+
+
+def _defer_head_scripts(app, pagename, templatename, context, doctree):
+    from sphinx.builders.html._assets import _JavaScript
+
+    context["script_files"] = [
+        _JavaScript(script.filename, priority=script.priority,
+                    **{**script.attributes, "defer": "defer"})
+        if isinstance(script, _JavaScript)
+        and deferred(script.filename, script.attributes, pagename) else script
+        for script in context.get("script_files", [])]
 
 
 def _default_mode(app, config):
@@ -165,5 +208,6 @@ def setup(app):
     app.connect("html-page-context", _meta_description)
     app.connect("html-page-context", _mathjax_only_where_needed, priority=950)
     app.connect("html-page-context", _drop_self_linked_assets, priority=950)
+    app.connect("html-page-context", _defer_head_scripts, priority=960)
     app.connect("build-finished", _drop_fontawesome_script)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
