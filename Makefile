@@ -102,7 +102,7 @@ quick: $(STAMP)
 	$(PYTEST) tests companion -m "not slow and not browser" -q
 
 # Quick loop for a writer: one chapter's notebook under nbval and its page in the browser
-# suite, side by side on two workers. The build is incremental and not strict (other
+# suite (every mode, axe-core's accessibility audit included), side by side on two workers. The build is incremental and not strict (other
 # chapters may be unfinished); `make test` runs the strict one.
 # CHAPTER_OUT: where that build goes (a folder of your own when others build too).
 CHAPTER := $(basename $(NB))
