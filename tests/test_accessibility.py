@@ -14,6 +14,7 @@ Without a build, axe-core or Chromium the tests skip (fail with ``CI=true``).
 
 from __future__ import annotations
 
+import contextlib
 import doctest
 import json
 import sys
@@ -77,10 +78,9 @@ def base_url(html_dir):
         yield url
 
 
-def audit_page(browser, base_url: str, name: str, axe_source: str, mode: str,
-               edit=None) -> dict:
-    """Open ``name`` in a fresh context in ``mode`` (its HTML passed through ``edit``)
-    and audit it as the browser suite does."""
+@contextlib.contextmanager
+def opened(browser, base_url: str, name: str, mode: str, edit=None):
+    """Page ``name`` in a fresh context in ``mode``, its HTML passed through ``edit``."""
     options, script = CONTEXTS[mode]
     context = browser.new_context(**options)
     context.add_init_script(script)
@@ -91,9 +91,16 @@ def audit_page(browser, base_url: str, name: str, axe_source: str, mode: str,
     try:
         page = context.new_page()
         page.goto(f"{base_url}{name}.html", wait_until="load")
-        return axe.audit(page, {"content": axe_source}, mode, name)
+        yield page
     finally:
         context.close()
+
+
+def audit_page(browser, base_url: str, name: str, axe_source: str, mode: str,
+               edit=None) -> dict:
+    """Open ``name`` as ``opened`` does and audit it as the browser suite does."""
+    with opened(browser, base_url, name, mode, edit) as page:
+        return axe.audit(page, {"content": axe_source}, mode, name)
 
 
 @pytest.mark.browser
@@ -159,21 +166,11 @@ def test_every_code_token_colour_is_readable(browser, base_url, html_dir, axe_so
     def styled(html: str) -> str:
         return html.replace("</head>", f"<style>{override}</style></head>")
 
-    options, script = CONTEXTS[mode]
-    context = browser.new_context(**options)
-    context.add_init_script(script)
-    context.route("**/book/stacking.html",
-                  lambda route: route.fulfill(body=styled(route.fetch().text()),
-                                              content_type="text/html"))
-    try:
-        page = context.new_page()
-        page.goto(f"{base_url}book/stacking.html", wait_until="load")
+    with opened(browser, base_url, "book/stacking", mode, styled) as page:
         page.evaluate(_TOKEN_SAMPLE, sample)
-        page.add_script_tag(content=axe_source)
-        violations = page.evaluate(axe._RUN_AXE, [{"include": [["#token-sample"]]},
-                                                   axe._COLOUR_ONLY])
-    finally:
-        context.close()
+        axe.inject(page, {"content": axe_source})
+        violations = axe.violations(page, [({"include": [["#token-sample"]]},
+                                            axe.COLOUR_ONLY)])
     if override:
         assert {v["id"] for v in violations} == {"color-contrast"}
         assert [node for v in violations for node in v["nodes"]] == ["#codecell0 > .k"]

@@ -94,7 +94,7 @@ class Viewer:
             self.context.add_init_script(mode.init_script)
         self.page = self.context.new_page()
         self.page.set_default_timeout(15_000)
-        self.recorder = checks.Recorder(self.context, self.page)
+        self.recorder = checks.Recorder(self.page)
         self.audits: dict[str, checks.PageAudit] = {}
 
     def audit(self, name: str) -> checks.PageAudit:

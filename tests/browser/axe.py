@@ -40,10 +40,10 @@ AXE_JS = booktools.ROOT / ".venv" / "axe-core" / "node_modules" / "axe-core" / "
 URL_PATH = "/_tests/axe.min.js"
 #: axe's colour rules: the only ones whose answer the dark mode can change.
 COLOUR_RULES = ("color-contrast", "link-in-text-block")
-_COLOUR_ONLY = {"runOnly": {"type": "rule", "values": list(COLOUR_RULES)}}
+COLOUR_ONLY = {"runOnly": {"type": "rule", "values": list(COLOUR_RULES)}}
 _ALL_BUT_COLOUR = {"rules": {rule: {"enabled": False} for rule in COLOUR_RULES}}
 #: The colour rules, on everything but the syntax-highlighted code (see above).
-_COLOUR_BUT_CODE = ({"exclude": [[".highlight"]]}, _COLOUR_ONLY)
+_COLOUR_BUT_CODE = ({"exclude": [[".highlight"]]}, COLOUR_ONLY)
 _TOC = booktools.toc_files()
 #: Where the phone audit also checks the colours of the theme's frame (see above).
 PHONE_COLOUR_PAGES = (_TOC[0], _TOC[1], _TOC[-1], "search")
@@ -117,7 +117,7 @@ def runs(mode: str, name: str) -> list[tuple[object, dict]]:
     if mode == "dark":
         return [_COLOUR_BUT_CODE]
     if mode == "phone":
-        frame = [({"exclude": [["main .cell"]]}, _COLOUR_ONLY)]
+        frame = [({"exclude": [["main .cell"]]}, COLOUR_ONLY)]
         return [("document", _ALL_BUT_COLOUR), *(frame if name in PHONE_COLOUR_PAGES else [])]
     raise ValueError(f"expected a mode among ['dark', 'light', 'phone'], got {mode!r}")
 
@@ -148,17 +148,26 @@ def code_token_sample(stylesheet: str, theme: str) -> str:
                                       for name in classes)])
 
 
-def audit(page, script: dict, mode: str, name: str) -> dict:
-    """Inject axe-core into the loaded ``page`` and audit it as ``runs(mode, name)`` says.
-    ``script`` is what Playwright's ``add_script_tag`` takes: ``{"url": ...}`` or
-    ``{"content": source()}``."""
+def inject(page, script: dict) -> None:
+    """Put axe-core into the loaded ``page``. ``script`` is what Playwright's
+    ``add_script_tag`` takes: ``{"url": ...}`` or ``{"content": source()}``."""
     page.add_script_tag(**script)
     version = page.evaluate("() => axe.version")
     if version != AXE_VERSION:
         raise RuntimeError(f"expected axe-core {AXE_VERSION}, the page runs {version}: "
                            "run `make axe`")
-    violations = [v for run in runs(mode, name) for v in page.evaluate(_RUN_AXE, list(run))]
-    return {"violations": violations,
+
+
+def violations(page, calls: list[tuple[object, dict]]) -> list[dict]:
+    """What ``axe.run`` reports for each (context, options) of ``calls``, in one list."""
+    return [v for call in calls for v in page.evaluate(_RUN_AXE, list(call))]
+
+
+def audit(page, script: dict, mode: str, name: str) -> dict:
+    """Inject axe-core (``inject``) into the loaded ``page`` and audit it as
+    ``runs(mode, name)`` says."""
+    inject(page, script)
+    return {"violations": violations(page, runs(mode, name)),
             "tables_without_headers": page.evaluate(_TABLES_WITHOUT_HEADERS),
             "unfocusable_scrollers": page.evaluate(_UNFOCUSABLE_SCROLLERS)}
 

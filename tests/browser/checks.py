@@ -302,7 +302,7 @@ class Recorder:
     Call ``reset()`` before loading a URL and read the lists after the checks ran.
     """
 
-    def __init__(self, context, page) -> None:
+    def __init__(self, page) -> None:
         self.external: list[str] = []
         self.answered_external: list[str] = []
         self.fonts: list[str] = []
