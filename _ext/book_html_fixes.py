@@ -40,6 +40,14 @@ Lighter, findable pages:
    ``DOMContentLoaded``), except ``documentation_options.js``, which the page's inline
    scripts use at once, and except on the search page, whose search scripts use them
    as they load.
+9. pydata-sphinx-theme's head script copies the mode and theme a reader chose into
+   ``<html data-mode data-theme>``; on a first visit both are ``auto``, a theme its
+   stylesheet has no colours for, until ``pydata-sphinx-theme.js`` (deferred, so after
+   the first paint) resolves ``auto`` to ``light`` or ``dark``. The page is drawn
+   without the theme's colours and borders, then restyled whole: inline code gains
+   its border and can wrap onto another line, moving the text below it (Lighthouse:
+   cumulative layout shift 0.155 on "Map sequences to sequences"). The head script
+   resolves ``auto`` itself, as the theme's script later does (``THEME_SCRIPT``).
 """
 
 from __future__ import annotations
@@ -54,6 +62,16 @@ SELF_LINKED_ASSETS = frozenset({"shape-explorer.js", "shape-explorer.css"})
 SEARCH_SCRIPTS = re.compile(
     r'[ \t]*<script src="[^"]*(?:_static/searchtools\.js|_static/language_data\.js'
     r'|searchindex\.js)"></script>\n?')
+#: The theme's head lines that copy the stored mode and theme (point 9) ...
+THEME_LINES = re.compile(
+    r'document\.documentElement\.dataset\.mode = localStorage\.getItem\("mode"\) \|\| "auto";'
+    r'\s*document\.documentElement\.dataset\.theme = localStorage\.getItem\("theme"\) \|\| "auto";')
+#: ... and what replaces them: ``auto`` resolved from the reader's system preference.
+THEME_SCRIPT = (
+    'var mode = localStorage.getItem("mode") || "auto";\n'
+    '    document.documentElement.dataset.mode = mode;\n'
+    '    document.documentElement.dataset.theme = mode !== "auto" ? mode\n'
+    '      : matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";')
 FONTAWESOME_SCRIPT = re.compile(
     r'[ \t]*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>\n?')
 
@@ -187,13 +205,32 @@ def without_search_scripts(text: str, page: str) -> str:
     return text if page == "search.html" else SEARCH_SCRIPTS.sub("", text)
 
 
-def _drop_fontawesome_script(app, exception):
+def with_resolved_theme(text: str) -> str:
+    """The HTML with the theme's head script resolving ``auto`` at once (point 9).
+
+    Examples
+    --------
+    >>> root = "document.documentElement.dataset"
+    >>> head = (f'{root}.mode = localStorage.getItem("mode") || "auto";\\n'
+    ...         f'    {root}.theme = localStorage.getItem("theme") || "auto";')
+    >>> print(with_resolved_theme(head))
+    var mode = localStorage.getItem("mode") || "auto";
+        document.documentElement.dataset.mode = mode;
+        document.documentElement.dataset.theme = mode !== "auto" ? mode
+          : matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+    >>> with_resolved_theme("<p>no theme script</p>")
+    '<p>no theme script</p>'
+    """
+    return THEME_LINES.sub(lambda match: THEME_SCRIPT, text)
+
+
+def _rewrite_pages(app, exception):
     if exception is not None or app.builder.format != "html":
         return
     out = Path(app.outdir)
     for page in out.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
-        lighter = without_search_scripts(FONTAWESOME_SCRIPT.sub("", text),
+        lighter = without_search_scripts(with_resolved_theme(FONTAWESOME_SCRIPT.sub("", text)),
                                          page.relative_to(out).as_posix())
         if lighter != text:
             page.write_text(lighter, encoding="utf-8")
@@ -209,5 +246,5 @@ def setup(app):
     app.connect("html-page-context", _mathjax_only_where_needed, priority=950)
     app.connect("html-page-context", _drop_self_linked_assets, priority=950)
     app.connect("html-page-context", _defer_head_scripts, priority=960)
-    app.connect("build-finished", _drop_fontawesome_script)
+    app.connect("build-finished", _rewrite_pages)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

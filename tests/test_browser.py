@@ -42,7 +42,7 @@ _CONTENT = frozenset({"title", "outputs", "images", "launch", "download", "hidde
 PLACEHOLDER_OWNER = "REPLACE-WITH-OWNER"
 #: What no page may show: the Colab install cell (tagged remove-cell) and the placeholder.
 HIDDEN_TEXTS = (booktools.COLAB_MARKER, PLACEHOLDER_OWNER)
-_VIEW = frozenset({"layout", "readability"})
+_VIEW = frozenset({"layout", "readability", "shift"})
 
 #: Light modes clear localStorage before every page, so that every page is checked as the
 #: first page a reader opens. Dark mode is what the theme switcher stores.
@@ -90,6 +90,7 @@ class Viewer:
         self.mode, self.site, self.screenshots = mode, site, screenshots
         self.expectations, self.axe_script = expectations, axe_script
         self.context = browser.new_context(**mode.context_options)
+        self.context.add_init_script(checks.LAYOUT_SHIFT_OBSERVER)
         if mode.init_script:
             self.context.add_init_script(mode.init_script)
         self.page = self.context.new_page()
@@ -245,6 +246,15 @@ def test_page_does_not_scroll_sideways(viewers, mode, name):
 
 @browser_test
 @pytest.mark.parametrize(("mode", "name"), MODE_PAGES, ids=MODE_PAGE_IDS)
+def test_page_does_not_move_once_drawn(viewers, mode, name):
+    """No layout shift while the page loads (book_html_fixes point 9: the theme's colours
+    apply before the first paint)."""
+    audit = viewers(mode).audit(name)
+    assert audit.problems["shift"] == [], _problems(audit, "shift")
+
+
+@browser_test
+@pytest.mark.parametrize(("mode", "name"), MODE_PAGES, ids=MODE_PAGE_IDS)
 def test_outputs_and_figures_are_readable(viewers, mode, name):
     audit = viewers(mode).audit(name)
     assert audit.problems["readability"] == [], _problems(audit, "readability")
@@ -384,11 +394,19 @@ def test_search_lists_the_chapters_that_explain(desktop, html_dir, term):
 # The checks catch what they should: a deliberately broken copy of the site
 
 
+#: Once the page is first drawn, push the article's content 400px down.
+_SHIFT_AFTER_FIRST_PAINT = (
+    "new PerformanceObserver((list, observer) => { observer.disconnect(); setTimeout(() =>"
+    " document.querySelector('article.bd-article').insertAdjacentHTML('afterbegin',"
+    " '<div style=\"height: 400px\"></div>')); }).observe({type: 'paint', buffered: true});")
+
+
 @pytest.fixture(scope="module")
 def broken(html_dir, expectations, desktop, tmp_path_factory):
     """A copy of the site where one chapter has a broken image, a Colab link to a wrong
     path, the placeholder owner in its text, an external script, MathJax without math,
-    a console error, an element wider than the screen and grey-on-white output text;
+    a console error, an element wider than the screen, grey-on-white output text and
+    content pushed down after the first paint;
     returns that chapter's audit."""
     with_images = [name for name in PAGES[1:] if expectations[name].images] or \
         [name for name in PAGES if expectations[name].images]
@@ -420,7 +438,8 @@ def broken(html_dir, expectations, desktop, tmp_path_factory):
     if not shown:
         pytest.fail(f"{name}.html has no article.bd-article to write into", pytrace=False)
     html = html.replace("</body>", '<div style="width: 3000px">wide</div>'
-                        '<script>console.error("deliberate error");</script></body>', 1)
+                        '<script>console.error("deliberate error");</script>'
+                        f"<script>{_SHIFT_AFTER_FIRST_PAINT}</script></body>", 1)
     page_file.write_text(html, encoding="utf-8")
 
     with serve_directory(copy) as base_url:
@@ -460,4 +479,5 @@ def test_checks_report_console_errors_external_requests_and_layout(broken):
     assert not any("gets an answer" in p for p in problems["external"]), "and blocked"
     assert any("MathJax's CDN, but the page has no math" in p for p in problems["external"])
     assert any("scrolls sideways" in p for p in problems["layout"])
+    assert any("cumulative layout shift" in p for p in problems["shift"]), problems["shift"]
     assert any("contrast" in p for p in problems["readability"])

@@ -28,6 +28,9 @@ BINDER_URL = "https://mybinder.org/v2/gh/{slug}/{branch}?urlpath=lab/tree/{path}
 
 #: WCAG 2 AA: normal-size text needs a contrast ratio of at least 4.5 against its background.
 MIN_CONTRAST = 4.5
+#: Most cumulative layout shift a page may show while it loads: web.dev calls 0.1
+#: "good"; a page drawn once in its final form shows none.
+MAX_LAYOUT_SHIFT = 0.01
 
 #: A figure's border, as displayed, counts as white from this relative luminance up.
 MIN_FIGURE_BORDER_LUMINANCE = 0.85
@@ -395,6 +398,28 @@ _OVERFLOW = """() => {
   return {scrollWidth: root.scrollWidth, clientWidth: width, wide};
 }"""
 
+#: An init script for every browser context: records the page's layout shifts from its
+#: first paint on (the entries Lighthouse sums into cumulative layout shift).
+LAYOUT_SHIFT_OBSERVER = """(() => {
+  const name = (node) => !node ? 'an element' : node.nodeType !== 1 ? 'text'
+    : node.tagName.toLowerCase() + (node.id ? '#' + node.id : '')
+      + (typeof node.className === 'string' && node.className.trim()
+         ? '.' + node.className.trim().split(/\\s+/).slice(0, 2).join('.') : '');
+  const shifts = window.__layoutShifts = [];
+  const keep = (entries) => { for (const entry of entries) shifts.push({
+    value: entry.value, time: Math.round(entry.startTime),
+    moved: Array.from(entry.sources || [], (source) => name(source.node))}); };
+  const observer = new PerformanceObserver((list) => keep(list.getEntries()));
+  observer.observe({type: 'layout-shift', buffered: true});
+  window.__takeLayoutShifts = () => { keep(observer.takeRecords()); return shifts; };
+})();"""
+
+#: The shifts so far, once the frame being drawn is done (null without the observer).
+_LAYOUT_SHIFTS = """async () => {
+  await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+  return window.__takeLayoutShifts ? window.__takeLayoutShifts() : null;
+}"""
+
 #: Helpers shared by the colour probes: any CSS colour to sRGB bytes via a 1x1 canvas
 #: (computed styles may use color() or oklch()), and the background layers behind an element.
 _COLOUR_JS = """
@@ -601,6 +626,43 @@ def check_no_sideways_scroll(page) -> list[str]:
             f"{result['clientWidth']}px viewport; too wide: {culprits}"]
 
 
+def layout_shift_problems(shifts: list[dict] | None, limit: float = MAX_LAYOUT_SHIFT) -> list[str]:
+    """One problem when the shifts recorded by ``LAYOUT_SHIFT_OBSERVER`` add up to more
+    than ``limit``, naming what moved in the largest ones.
+
+    Examples
+    --------
+    >>> layout_shift_problems([{"value": 0.004, "time": 300, "moved": ["p"]}])
+    []
+    >>> shifts = [{"value": 0.155, "time": 430, "moved": ["section#a", "text"]},
+    ...           {"value": 0.02, "time": 900, "moved": ["img"]}]
+    >>> print(layout_shift_problems(shifts)[0])  # doctest: +NORMALIZE_WHITESPACE
+    the content moves after it is first drawn: cumulative layout shift 0.175 > 0.01
+    (Lighthouse's mobile score loses up to 25 points to it); largest:
+    0.155 at 430 ms (section#a, text), 0.020 at 900 ms (img)
+    >>> layout_shift_problems(None)[0].startswith("no layout-shift record")
+    True
+    """
+    if shifts is None:
+        return ["no layout-shift record in the page: the browser context needs "
+                "checks.LAYOUT_SHIFT_OBSERVER as an init script"]
+    total = sum(shift["value"] for shift in shifts)
+    if total <= limit:
+        return []
+    largest = sorted(shifts, key=lambda shift: -shift["value"])[:3]
+    described = ", ".join(f"{shift['value']:.3f} at {shift['time']} ms "
+                          f"({', '.join(dict.fromkeys(shift['moved'])) or 'unknown'})"
+                          for shift in largest)
+    return [f"the content moves after it is first drawn: cumulative layout shift "
+            f"{total:.3f} > {limit} (Lighthouse's mobile score loses up to 25 points to "
+            f"it); largest: {described}"]
+
+
+def check_layout_shift(page) -> list[str]:
+    """The page does not move once drawn (needs ``LAYOUT_SHIFT_OBSERVER``)."""
+    return layout_shift_problems(page.evaluate(_LAYOUT_SHIFTS))
+
+
 def check_output_contrast(page, minimum: float = MIN_CONTRAST) -> list[str]:
     """Every piece of output text has a contrast ratio of at least ``minimum``."""
     problems = []
@@ -756,6 +818,8 @@ def audit_page(page, recorder: Recorder, site: Site, expectation: Expectation, m
     if "readability" in checks:
         problems["readability"] = (check_theme(page, mode.theme) + check_output_contrast(page)
                                    + check_figure_backgrounds(page))
+    if "shift" in checks:
+        problems["shift"] = check_layout_shift(page)
     audit.nav = nav_links(page)
     audit.math = has_math(page)
     if axe_script is not None and mode.axe:
