@@ -620,7 +620,9 @@
     refresh();
   }
 
-  if (document.readyState === "loading") {
+  // The page includes this script right after the explorer's markup: draw it at once,
+  // before the rest of the page is parsed and painted, so that nothing below it moves.
+  if (document.readyState === "loading" && !document.getElementById("shape-explorer")) {
     document.addEventListener("DOMContentLoaded", start);
   } else {
     start();

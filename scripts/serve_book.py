@@ -30,7 +30,11 @@ CACHE_CONTROL = "max-age=600"
 
 
 class GzipHandler(http.server.SimpleHTTPRequestHandler):
-    """``SimpleHTTPRequestHandler`` plus gzip for text types, quietly."""
+    """``SimpleHTTPRequestHandler`` plus gzip for text types and kept-alive connections
+    (HTTP/1.1, as static hosts answer; ``http.server`` speaks HTTP/1.0, a new
+    connection per file), quietly."""
+
+    protocol_version = "HTTP/1.1"
 
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
                       ".js": "application/javascript", ".mjs": "application/javascript",

@@ -291,6 +291,25 @@ def test_page_was_built_from_the_current_notebook(html_dir, name):
     assert same, f"{name}.ipynb changed after the book was built: rebuild it (`make book`)"
 
 
+_STYLESHEET_LINK = re.compile(r'<link[^>]*rel="stylesheet"[^>]*>')
+_HREF = re.compile(r'href="([^"?]+)')
+
+
+@browser_test
+def test_no_stylesheet_a_page_links_imports_another(html_dir):
+    """_ext/book_html_fixes.py point 10: an ``@import`` is found only once its stylesheet
+    has arrived, a round trip more before the first paint; pages link every sheet."""
+    importing = set()
+    for path in html_dir.glob("**/*.html"):
+        if "_static" in path.parts:
+            continue
+        for link in _STYLESHEET_LINK.findall(path.read_text(encoding="utf-8")):
+            sheet = (path.parent / _HREF.search(link).group(1)).resolve()
+            if "@import" in sheet.read_text(encoding="utf-8"):
+                importing.add(f"{path.relative_to(html_dir)} links {sheet.relative_to(html_dir)}")
+    assert importing == set(), sorted(importing)
+
+
 @browser_test
 def test_search_and_explorer_scripts_load_only_on_their_own_pages(html_dir):
     """_ext/book_html_fixes.py: no page pays for scripts it does not run."""
