@@ -4,9 +4,10 @@
 
 Serves the build with gzip (scripts/serve_book.py, as a static host does), opens each
 page of _toc.yml in headless Chromium (the system one, as the browser tests use) with an
-empty cache, scrolls to the bottom so that every figure loads, waits for the network to
-go quiet, and adds up what Chromium's network panel calls "transferred": the encoded
-bytes of every response, headers included. Requests to other hosts (MathJax's CDN on
+empty cache, makes every image load (the book's load lazily, as the reader scrolls to
+them: here all of them count), waits for the network to go quiet, and adds up what
+Chromium's network panel calls "transferred": the encoded bytes of every response,
+headers included. Requests to other hosts (MathJax's CDN on
 pages with math) are blocked, counted and listed, not weighed.
 
 Prints one line per page (requests, transferred KiB, the heaviest resources) and writes
@@ -98,7 +99,7 @@ def weigh(context, base: str, name: str) -> PageWeight:
 
     page.route("**/*", route)
     page.goto(urljoin(base, f"{name}.html"), wait_until="load")
-    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.evaluate("() => { for (const image of document.images) image.loading = 'eager'; }")
     page.wait_for_load_state("networkidle")
     page.close()
     result.requests -= len(result.external)

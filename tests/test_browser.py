@@ -311,6 +311,23 @@ def test_no_stylesheet_a_page_links_imports_another(html_dir):
 
 
 @browser_test
+def test_images_load_lazily_and_figures_reserve_their_box(html_dir):
+    """_ext/book_html_fixes.py point 11: figures far down a page do not compete with what
+    the reader sees first, and do not move the text below them when they arrive."""
+    problems = []
+    for path in html_dir.glob("**/*.html"):
+        if "_static" in path.parts:
+            continue
+        for tag in re.findall(r"<img\b[^>]*>", path.read_text(encoding="utf-8")):
+            src = re.search(r'src="([^"]*)"', tag).group(1)
+            if 'loading="lazy"' not in tag:
+                problems.append(f"{path.relative_to(html_dir)}: {src} loads at once")
+            if "_images/" in src and not ("width=" in tag and "height=" in tag):
+                problems.append(f"{path.relative_to(html_dir)}: {src} has no width and height")
+    assert problems == [], "\n".join(problems)
+
+
+@browser_test
 def test_search_and_explorer_scripts_load_only_on_their_own_pages(html_dir):
     """_ext/book_html_fixes.py: no page pays for scripts it does not run."""
     pages = {path.relative_to(html_dir).as_posix(): path.read_text(encoding="utf-8")

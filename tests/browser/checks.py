@@ -368,8 +368,17 @@ _OUTPUT_TEXTS = """() => Array.from(document.querySelectorAll('.cell_output .out
 
 _IMAGES = """() => Array.from(document.querySelectorAll('article.bd-article img'), (img) => ({
   src: img.getAttribute('src') || '', alt: (img.getAttribute('alt') || '').trim(),
-  complete: img.complete, width: img.naturalWidth,
+  complete: img.complete, width: img.naturalWidth, height: img.naturalHeight,
+  shown: [img.getBoundingClientRect().width, img.getBoundingClientRect().height],
   inOutput: !!img.closest('.cell_output')}))"""
+
+#: The book's images load lazily (_ext/book_html_fixes.py point 11): start every one and
+#: wait until each has loaded and decoded, or failed, so that the checks see them all.
+_LOAD_IMAGES = """async () => {
+  const images = Array.from(document.images);
+  for (const image of images) image.loading = 'eager';
+  await Promise.all(images.map((image) => image.decode().catch(() => null)));
+}"""
 
 _LINKS = """(selector) => Array.from(document.querySelectorAll(selector), (a) => ({
   href: a.href, text: a.textContent.trim(), title: a.getAttribute('title') || ''}))"""
@@ -562,13 +571,21 @@ def check_hidden_texts(page, hidden: tuple[str, ...] | list[str]) -> list[str]:
 
 
 def check_images(page) -> list[str]:
-    """Every ``<img>`` in the article loaded (``naturalWidth > 0``) and has alt text."""
+    """Every ``<img>`` in the article loaded (``naturalWidth > 0``), has alt text and,
+    where shown, keeps its proportions (within 2%)."""
     problems = []
     for image in page.evaluate(_IMAGES):
         if not image["complete"] or image["width"] == 0:
             problems.append(f"image did not load: {image['src']}")
         if not image["alt"]:
             problems.append(f"image without alt text: {image['src']}")
+        shown_width, shown_height = image["shown"]
+        if image["width"] and image["height"] and shown_width > 0 and shown_height > 0:
+            natural = image["width"] / image["height"]
+            if abs(shown_width / shown_height - natural) > 0.02 * natural:
+                problems.append(f"image drawn out of proportion: {image['src']} is "
+                                f"{image['width']}x{image['height']} pixels, shown "
+                                f"{shown_width:.0f}x{shown_height:.0f}")
     return problems
 
 
@@ -799,6 +816,7 @@ def audit_page(page, recorder: Recorder, site: Site, expectation: Expectation, m
     audit = PageAudit(url=url, mode=mode.name)
     problems = audit.problems
     problems["load"] = check_response(response, url)
+    page.evaluate(_LOAD_IMAGES)
     checks = mode.checks
     if "title" in checks:
         problems["title"] = check_title(page, expectation.title, site.book_title)
