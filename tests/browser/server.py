@@ -54,8 +54,10 @@ def find_chromium() -> Path | None:
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     """Serves files like ``python -m http.server`` without one log line per request, and
-    the files of ``extra`` (URL path: file) from wherever they are."""
+    the files of ``extra`` (URL path: file) from wherever they are, over kept-alive
+    connections (HTTP/1.1: one connection for a page's dozens of files, not one each)."""
 
+    protocol_version = "HTTP/1.1"
     extra: dict[str, Path] = {}
 
     def translate_path(self, path: str) -> str:
