@@ -23,7 +23,7 @@ import re
 import shutil
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import booktools
 import nbformat
@@ -424,6 +424,30 @@ def test_search_lists_the_chapters_that_explain(desktop, html_dir, term):
     assert problems == [], "the search page: " + "; ".join(problems)
     assert [name for name in explaining if name not in results] == [], (
         f"search for {term} lists {results}")
+
+
+@browser_test
+@pytest.mark.parametrize(("scheme", "stored", "expected"),
+                         [("light", "", "light"), ("dark", "", "dark"),
+                          ("light", "dark", "dark"), ("dark", "auto", "dark")],
+                         ids=["first-visit-light", "first-visit-dark", "chose-dark", "chose-auto"])
+def test_the_readers_theme_applies_before_any_script_file_runs(browser, site, scheme, stored,
+                                                              expected):
+    """_ext/book_html_fixes.py point 9: the head's inline script alone turns the mode the
+    reader stored (or the theme's ``auto`` on a first visit) into light or dark, so the
+    first paint has the theme's colours: with every script file blocked, the page gets it."""
+    context = browser.new_context(color_scheme=scheme)
+    if stored:
+        context.add_init_script(f'localStorage.setItem("mode", "{stored}");')
+    context.route(lambda url: urlsplit(url).path.endswith(".js"), lambda route: route.abort())
+    try:
+        page = context.new_page()
+        page.goto(urljoin(site.base_url, f"{PAGES[1]}.html"), wait_until="load")
+        theme = page.evaluate("document.documentElement.dataset.theme")
+    finally:
+        context.close()
+    assert theme == expected, (f"{PAGES[1]} starts with data-theme={theme!r} in a {scheme} "
+                               f"system, mode {stored or 'unset'}")
 
 
 # --------------------------------------------------------------------------------------
