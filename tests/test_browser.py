@@ -21,7 +21,6 @@ import dataclasses
 import os
 import re
 import shutil
-import sys
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -29,7 +28,7 @@ import booktools
 import nbformat
 import pytest
 from browser import axe, checks, session
-from browser.server import CHROMIUM_ARGS, find_chromium, serve_directory
+from browser.server import serve_directory
 
 PAGES = booktools.toc_files()
 IDS = [name.rsplit("/", 1)[-1] for name in PAGES]
@@ -61,13 +60,6 @@ MODES = {
 MODE_PAGES = [(mode, name) for mode in MODES for name in PAGES]
 MODE_PAGE_IDS = [f"{mode}-{page_id}" for mode in MODES for page_id in IDS]
 SEARCH_TERMS = ["return_sequences", "return_state"]
-
-
-def _unavailable(message: str):
-    """Skip, or fail under CI, where a real run would be vacuous."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
 
 
 def _mathjax_url() -> str:
@@ -110,35 +102,17 @@ class Viewer:
         return self.audits[name]
 
 
-def _require_built_book(path: Path) -> Path:
-    if not (path / "index.html").is_file():
-        _unavailable(f"no built book in {path}: run `make book` first")
-    return path
-
-
-def _require_chromium() -> Path:
-    chromium = find_chromium()
-    if chromium is None:
-        _unavailable("no Chromium at /usr/bin/chromium or on PATH: install it: "
-                     "apt-get install chromium")
-    return chromium
-
-
 @pytest.fixture(scope="session")
 def html_dir() -> Path:
-    return _require_built_book(
-        Path(os.environ.get("BOOK_HTML_DIR") or booktools.ROOT / "_build" / "html"))
+    return session.built_book(booktools.ROOT / "_build" / "html")
 
 
 @pytest.fixture(scope="session")
 def browser():
-    chromium = _require_chromium()
     # One Playwright driver per process, shared with the explorer and accessibility
     # tests (pytest-xdist may run them on the same worker).
-    launched = session.playwright().chromium.launch(
-        executable_path=str(chromium), headless=True, args=list(CHROMIUM_ARGS))
-    yield launched
-    launched.close()
+    with session.chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="session")
@@ -214,16 +188,17 @@ CI_CASES = pytest.mark.parametrize(
 @CI_CASES
 def test_missing_book_skips_locally_and_fails_under_ci(monkeypatch, tmp_path, ci, outcome):
     monkeypatch.setenv("CI", ci)
-    with pytest.raises(outcome, match="run `make book` first"):
-        _require_built_book(tmp_path)
+    monkeypatch.setenv("BOOK_HTML_DIR", str(tmp_path))
+    with pytest.raises(outcome, match="build the book first"):
+        session.built_book(tmp_path)
 
 
 @CI_CASES
 def test_missing_chromium_skips_locally_and_fails_under_ci(monkeypatch, ci, outcome):
     monkeypatch.setenv("CI", ci)
-    monkeypatch.setattr(sys.modules[__name__], "find_chromium", lambda: None)
-    with pytest.raises(outcome, match="install it: apt-get install chromium"):
-        _require_chromium()
+    monkeypatch.setattr(session, "find_chromium", lambda: None)
+    with pytest.raises(outcome, match="apt-get install chromium"), session.chromium():
+        pass
 
 
 # --------------------------------------------------------------------------------------
