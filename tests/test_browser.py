@@ -201,6 +201,32 @@ def test_missing_chromium_skips_locally_and_fails_under_ci(monkeypatch, ci, outc
         pass
 
 
+class _TitledPage:
+    """What ``checks.check_title`` reads from a Playwright page, without a browser."""
+
+    def __init__(self, title: str, h1: str) -> None:
+        self._title, self._h1 = title, h1
+
+    def title(self) -> str:
+        return self._title
+
+    def evaluate(self, script: str) -> str:
+        return self._h1
+
+
+@pytest.mark.parametrize(("h1", "problems"), [("Keras\u2019s \u201clast\u201d state", 0),
+                                              ("Keras\u2019s first state", 1)],
+                         ids=["smart-quotes-match", "other-heading"])
+def test_title_check_reads_sphinx_smart_quotes_as_the_notebooks_plain_ones(h1, problems):
+    """Sphinx turns a heading's ' and " into typographic quotes; the notebook's heading
+    has plain ones. The same words match; other words still fail."""
+    expected = checks.toc_title(nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Keras's \"last\" state")]))
+    page = _TitledPage("Keras\u2019s \u201clast\u201d state \u2014 The \u201cbook\u201d", h1)
+    found = checks.check_title(page, expected, 'The "book"')
+    assert len(found) == problems, found
+
+
 # --------------------------------------------------------------------------------------
 # Every page, every mode
 

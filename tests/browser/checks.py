@@ -495,18 +495,34 @@ def check_response(response, url: str) -> list[str]:
     return []
 
 
+#: Sphinx's smart quotes turn a title's ' and " into typographic ones: compare without them.
+_PLAIN_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def plain_quotes(text: str) -> str:
+    """``text`` with typographic quotes and apostrophes made plain.
+
+    Examples
+    --------
+    >>> print(plain_quotes("What \u201creturn_sequences\u201d costs: Keras\u2019s view"))
+    What "return_sequences" costs: Keras's view
+    """
+    return text.translate(_PLAIN_QUOTES)
+
+
 def check_title(page, expected: str, book_title: str) -> list[str]:
     """The ``<title>`` is "<TOC title> — <book title>" and the first ``<h1>`` is the TOC
-    title."""
+    title (quotes compared plain: ``plain_quotes``)."""
     problems = []
     title = normalise_text(page.title())
-    if title != f"{expected} \u2014 {book_title}":
+    expected, book_title = plain_quotes(expected), plain_quotes(book_title)
+    if plain_quotes(title) != f"{expected} \u2014 {book_title}":
         problems.append(f"<title> is {title!r}, expected the TOC title {expected!r} "
                         f"and the book title {book_title!r}")
     h1 = page.evaluate(_H1_TEXT)
     if h1 is None:
         problems.append("the page has no <h1>")
-    elif normalise_text(h1) != expected:
+    elif plain_quotes(normalise_text(h1)) != expected:
         problems.append(f"first <h1> is {normalise_text(h1)!r}, expected {expected!r}")
     return problems
 
