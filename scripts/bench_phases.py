@@ -125,6 +125,33 @@ def summarise(records: list[dict]) -> dict[str, list[float]]:
     return {name: totals[name] for name in order}
 
 
+def budget(phases: dict[str, list[float]], floor: float, other_steps: float,
+           workers: int) -> list[str]:
+    """Where the 2x budget goes: the pytest step may take ``RATIO_TARGET * floor`` less the
+    other steps (``other_steps`` s), on ``workers`` workers; report what nbval and the
+    browser suite use of it, and what that leaves for the unit tests and doctests.
+
+    Examples
+    --------
+    >>> phases = {"browser suite": [5, 40.0], "unit tests and doctests": [9, 30.0],
+    ...           "nbval book/a.ipynb": [3, 50.0], "nbval book/b.ipynb": [2, 30.0]}
+    >>> for line in budget(phases, floor=60.0, other_steps=10.0, workers=2):
+    ...     print(line)
+    pytest may take 2.0 x 60.0 - 10.0 = 110.0 s, 220.0 worker s on 2 workers
+    nbval (every notebook) uses 80.0 worker s, the browser suite 40.0
+    left for the unit tests and doctests: 100.0 worker s; they take 30.0
+    """
+    pytest_budget = RATIO_TARGET * floor - other_steps
+    nbval = sum(wall for name, (_, wall) in phases.items() if name.startswith("nbval "))
+    browser = phases.get("browser suite", [0, 0.0])[1]
+    unit = phases.get("unit tests and doctests", [0, 0.0])[1]
+    left = pytest_budget * workers - nbval - browser
+    return [f"pytest may take {RATIO_TARGET:.1f} x {floor:.1f} - {other_steps:.1f} = "
+            f"{pytest_budget:.1f} s, {pytest_budget * workers:.1f} worker s on {workers} workers",
+            f"nbval (every notebook) uses {nbval:.1f} worker s, the browser suite {browser:.1f}",
+            f"left for the unit tests and doctests: {left:.1f} worker s; they take {unit:.1f}"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slowest", type=int, default=12,
@@ -197,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
           f"under {TOTAL_TARGET_S / 60:.0f} minutes {'PASS' if total_ok else 'FAIL'}")
     if not ratio_ok:
         failures.append(f"make test takes {ratio:.2f}x the floor (target <= {RATIO_TARGET}x)")
+        print("where the 2x budget goes (the workers' seconds, packed perfectly):")
+        for line in budget(summarise(records), floor, total - steps[3][1], len(workers)):
+            print(f"  {line}")
     if not total_ok:
         failures.append(f"make test takes {total:.0f} s (target <= {TOTAL_TARGET_S:.0f} s)")
     print(f"load average now {os.getloadavg()[0]:.1f}")
