@@ -197,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     workers = sorted({record["worker"] for record in records})
     print(f"{'inside pytest (' + str(len(workers)) + ' workers side by side)':44} "
           f"{'items':>6} {'worker s':>8}")
-    for name, (items, wall) in summarise(records).items():
+    phases = summarise(records)
+    for name, (items, wall) in phases.items():
         print(f"{name:44} {items:6d} {wall:8.1f}")
     print(f"\nslowest {args.slowest} test items (wall s, setup and teardown included):")
     for record in sorted(records, key=lambda r: -r["wall"])[:args.slowest]:
@@ -225,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     if not ratio_ok:
         failures.append(f"make test takes {ratio:.2f}x the floor (target <= {RATIO_TARGET}x)")
         print("where the 2x budget goes (the workers' seconds, packed perfectly):")
-        for line in budget(summarise(records), floor, total - steps[3][1], len(workers)):
+        for line in budget(phases, floor, total - steps[3][1], len(workers)):
             print(f"  {line}")
     if not total_ok:
         failures.append(f"make test takes {total:.0f} s (target <= {TOTAL_TARGET_S:.0f} s)")
