@@ -85,6 +85,7 @@ _EXPORTS = {
     "return_sequences_figure": "companion.figures",
     "stacked_figure": "companion.figures",
     "encoder_decoder_figure": "companion.figures",
+    "same_length_figure": "companion.figures",
     "hidden_states_figure": "companion.figures",
     "training_curves_figure": "companion.figures",
     "output_patterns_figure": "companion.figures",

@@ -34,7 +34,7 @@ from companion.figures.diagnose import bidirectional_slice_figure  # noqa: F401
 from companion.figures.masking import padded_batch_figure  # noqa: F401
 from companion.figures.outcomes import outcome_grid_figure  # noqa: F401
 from companion.figures.patterns import output_patterns_figure  # noqa: F401
-from companion.figures.seq2seq import encoder_decoder_figure  # noqa: F401
+from companion.figures.seq2seq import encoder_decoder_figure, same_length_figure  # noqa: F401
 from companion.figures.stateful import stateful_chunks_figure  # noqa: F401
 from companion.figures.states import returned_states_figure  # noqa: F401
 from companion.figures.unrolled import (  # noqa: F401

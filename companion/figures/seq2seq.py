@@ -1,12 +1,18 @@
-"""The encoder-decoder drawing (chapter "Map sequences to sequences")."""
+"""The sequence-to-sequence drawings (chapter "Map sequences to sequences" and the two
+encoder-decoder pages after it): a same-length model on one translation pair, and the
+encoder-decoder."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 from companion import _validate as v
 from companion.figures._base import (
     CELL,
     DENSE,
     DROPPED,
+    ERROR,
     INPUT,
     RETURNED,
     BookFigure,
@@ -142,3 +148,102 @@ def encoder_decoder_figure(source_steps: int = 4, target_steps: int = 3, *,
     return fig
 
 
+
+
+def same_length_figure(source: Sequence[str], target: Sequence[str]) -> BookFigure:
+    """Draw a same-length model on one translation pair: one output per source token.
+
+    The model is the one a same-length sequence-to-sequence task uses, an LSTM with
+    ``return_sequences=True`` and a per-step ``Dense``. It writes output ``y_t`` after
+    reading the first ``t`` source tokens; the target is drawn above the outputs, token
+    ``t`` over output ``t``. A target token with no output under it, or an output with
+    no target over it, is drawn in red.
+
+    Parameters
+    ----------
+    source : sequence of str
+        The source tokens, one per input step (1 to 6), for example ``["three",
+        "thousand", "five"]``.
+    target : sequence of str
+        The target tokens (1 to 6), for example ``["3", "0", "0", "5"]``.
+
+    Returns
+    -------
+    BookFigure
+        One axes; its alt text names both lengths and what does not line up.
+
+    Raises
+    ------
+    TypeError
+        If ``source`` or ``target`` is a plain string or holds something other than
+        strings.
+    ValueError
+        If either holds no token or more than 6, or a token is empty.
+
+    Examples
+    --------
+    >>> fig = same_length_figure(["three", "thousand", "five"], list("3005"))
+    >>> [t.get_text() for t in fig.axes[0].texts if t.get_text().startswith("y")]
+    ['y1', 'y2', 'y3']
+    >>> "4 tokens" in fig.alt_text and "1 target token has no output" in fig.alt_text
+    True
+    """
+    source = _tokens("source", source)
+    target = _tokens("target", target)
+    S, T = len(source), len(target)
+    if T > S:
+        gap = (f"{T - S} target token{'s' if T - S > 1 else ''} "
+               f"{'have' if T - S > 1 else 'has'} no output step")
+    elif S > T:
+        gap = (f"{S - T} output{'s' if S - T > 1 else ''} "
+               f"{'have' if S - T > 1 else 'has'} no target token")
+    else:
+        gap = "the lengths agree, but output t has read only the first t source tokens"
+    alt = (f"A same-length model, an LSTM with return_sequences=True and a per-step Dense, "
+           f"reads the {S} source tokens {', '.join(source)} and writes one output per "
+           f"token, y1 to y{S}; the target {' '.join(target)} has {T} tokens, "
+           f"so {gap}.")
+    columns = max(S, T)
+    pitch = 1.25
+    fig = new_figure(alt, width=max(5.0, 1.0 + 1.15 * columns * pitch), height=4.2)
+    ax = fig.add_subplot()
+    for step in range(1, columns + 1):
+        x = pitch * step
+        if step <= S:
+            word = source[step - 1]
+            _box(ax, x, 0.0, word, INPUT, fontsize=9 if len(word) > 4 else 11,
+                 width=max(0.64, 0.12 * len(word) + 0.2))
+            _arrow(ax, (x, 0.22), (x, 0.78), INPUT)
+            _box(ax, x, 1.0, "LSTM", CELL)
+            if step < S:
+                _arrow(ax, (x + 0.32, 1.0), (x + pitch - 0.32, 1.0), CELL)
+            _arrow(ax, (x, 1.22), (x, 1.78), RETURNED)
+            _box(ax, x, 2.0, "Dense", DENSE, fontsize=9)
+            _arrow(ax, (x, 2.22), (x, 2.78), DENSE)
+            _box(ax, x, 3.0, f"y{step}", DENSE if step <= T else ERROR, filled=False)
+        if step <= T:
+            _box(ax, x, 4.0, target[step - 1], DENSE if step <= S else ERROR,
+                 filled=step <= S)
+    ax.text(pitch * 0.35, 4.0, "target", ha="right", va="center", fontsize=10)
+    ax.text(pitch * 0.35, 3.0, "output", ha="right", va="center", fontsize=10)
+    ax.text(pitch * 0.35, 0.0, "source", ha="right", va="center", fontsize=10)
+    ax.set_xlim(pitch * 0.35 - 1.1, pitch * columns + 0.7)
+    ax.set_ylim(-0.5, 4.5)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    fig.suptitle("A same-length model writes one output per source token", fontsize=11)
+    return fig
+
+
+def _tokens(name: str, value: Any) -> list[str]:
+    """Validate a drawn token sequence: 1 to 6 non-empty strings."""
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise TypeError(f"expected {name} as a list of tokens, got {value!r}: split a "
+                        f"sentence into words first, {name}='three thousand five'.split()")
+    tokens = list(value)
+    if not all(isinstance(token, str) for token in tokens):
+        raise TypeError(f"expected every token of {name} to be a string, got {tokens!r}")
+    if not 1 <= len(tokens) <= 6 or not all(tokens):
+        raise ValueError(f"expected 1 to 6 non-empty tokens in {name}, got {tokens!r}: "
+                         "a wider drawing is unreadable, draw a short pair")
+    return tokens
