@@ -12,6 +12,8 @@
 #   make lighthouse Lighthouse scores of every built page (npm lighthouse, pinned)
 #   make compat     the unit tests and every notebook on the oldest supported Keras
 #                   (.venv-compat): facts must hold, wording may change
+#   make version-facts  run each version fact on the Keras releases it names and write
+#                   book/data/version-facts.json (wheels cached in .venv/version-facts)
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -37,7 +39,7 @@ PYTEST := $(BIN)/python -m pytest -n $(JOBS)
 	sync-url bench weight lighthouse lint format clean
 
 help:
-	@sed -n '2,16p' Makefile
+	@sed -n '2,18p' Makefile
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
@@ -162,6 +164,13 @@ $(COMPAT_BIN)/.installed-stamp: requirements-compat.txt pyproject.toml
 .PHONY: compat
 compat: $(COMPAT_BIN)/.installed-stamp
 	$(COMPAT_BIN)/python scripts/compat.py
+
+# Version facts: each fact's snippet run on every Keras release it names (a few minutes;
+# pip fetches the wheels once into .venv/version-facts). Re-execute the chapters that
+# read book/data/version-facts.json after.
+.PHONY: version-facts
+version-facts: $(STAMP)
+	$(BIN)/python scripts/version_facts.py
 
 # What return_sequences costs, measured on this machine (about 4 minutes on 2 idle cores):
 # writes book/data/cost.json with the hardware and versions; re-execute book/cost.ipynb after.
