@@ -1,4 +1,4 @@
-"""Tests for companion.benchmark: the FLOP model, the data file and its loader, the runner."""
+"""Tests for companion.benchmark: the FLOP model, verdicts, the data file and its loader."""
 
 from __future__ import annotations
 
@@ -14,7 +14,16 @@ import companion
 from companion.benchmark import Benchmark, load_benchmark, loglog_slope, output_bytes
 from companion.benchmark import recurrent_flops as flops
 from companion.benchmark.flops import BLOCKS, ELEMENTWISE, TRAINING_FACTOR
-from companion.benchmark.measure import GRIDS, configurations
+from companion.benchmark.runner import GRIDS, MIN_REPEATS, configurations
+from companion.benchmark.verdicts import (
+    compare,
+    compare_ranges,
+    difference_range,
+    parts_verdict,
+    ratio_range,
+    spread,
+    trend,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "book" / "data" / "cost.json"
 LAYERS = ("LSTM", "GRU", "SimpleRNN")
@@ -23,17 +32,21 @@ BIASES = {"LSTM": 4, "GRU": 6, "SimpleRNN": 1}
 sizes = st.integers(min_value=1, max_value=300)
 
 
-def synthetic(exponent: float = 1.0, *, ratio: float = 1.5) -> Benchmark:
-    """A small benchmark whose time grows as timesteps ** exponent."""
+def synthetic(exponent: float = 1.0, *, ratio: float = 1.5,
+              jitter: tuple[float, ...] = (0.95, 1.0, 1.05, 0.98, 1.02)) -> Benchmark:
+    """A small benchmark whose time grows as timesteps ** exponent, runs scaled by jitter."""
     base = {"batch_size": 4, "timesteps": 10, "features": 2, "units": 3}
     rows = []
     for layer in LAYERS:
         for flag in (True, False):
             for step in ("forward", "training"):
                 for t in (10, 100, 1000):
+                    seconds = 1e-4 * t**exponent * (ratio if flag else 1.0)
                     rows.append({**base, "timesteps": t, "layer": layer, "step": step,
                                  "return_sequences": flag, "device": "CPU", "fused": None,
-                                 "seconds": 1e-4 * t**exponent * (ratio if flag else 1.0)})
+                                 "seconds": seconds,
+                                 "seconds_all": [seconds * k for k in
+                                                 (jitter if flag else jitter[::-1])]})
     return Benchmark({"meta": {"grid": {"base": base},
                                "matmul_peak": [{"device": "CPU", "flops_per_second": 1e9}]},
                       "records": rows, "breakdown": []})
@@ -93,6 +106,104 @@ def test_returned_sequence_is_timesteps_times_the_last_state(batch, steps, units
     full = output_bytes(batch_size=batch, timesteps=steps, units=units, return_sequences=True)
     last = output_bytes(batch_size=batch, timesteps=steps, units=units, return_sequences=False)
     assert (full, last) == (steps * last, batch * units * 4)
+
+
+# --- verdicts: a difference only outside the spread ------------------------------------
+
+
+@pytest.mark.parametrize(("true_runs", "false_runs", "expected"), [
+    ([2.0, 2.2, 2.1, 2.3, 2.05], [1.0, 1.1, 1.2, 1.05, 1.15], "True slower"),
+    ([1.0, 1.1, 1.2, 1.05, 1.15], [2.0, 2.2, 2.1, 2.3, 2.05], "True faster"),
+    ([1.0, 1.5, 1.2, 1.3, 1.4], [1.1, 1.4, 1.3, 1.2, 1.5], "no difference"),
+    ([1.0, 3.0, 1.1, 1.0, 1.2], [1.5, 1.6, 1.4, 1.5, 1.6], "no difference"),
+    ([1.0, 1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0, 1.0], "no difference"),
+    ([1.1, 2.2, 3.3, 1.1, 2.2], [1.0, 2.0, 3.0, 1.0, 2.0], "True slower"),
+], ids=["separated-slower", "separated-faster", "ratios-either-side", "one-outlier-round",
+        "equal", "same-load-drift-in-both"])
+def test_compare_calls_a_difference_only_when_every_paired_ratio_is_on_one_side(
+        true_runs, false_runs, expected):
+    assert compare(true_runs, false_runs) == expected
+
+
+@pytest.mark.parametrize(("a", "b", "expected"), [
+    ([2.0, 2.5, 2.2], [1.0, 1.5, 1.2], "first slower"),
+    ([1.0, 1.5], [2.0, 2.5, 2.2], "first faster"),
+    ([1.0, 2.0, 1.5], [1.9, 3.0], "no difference"),
+], ids=["apart-slower", "apart-faster", "overlapping"])
+def test_compare_ranges_needs_ranges_that_do_not_overlap(a, b, expected):
+    assert compare_ranges(a, b) == expected
+
+
+times = st.integers(min_value=1, max_value=1000).map(lambda n: n / 100)
+
+
+@given(pairs=st.lists(st.tuples(times, times), min_size=1, max_size=12))
+def test_ratio_range_excludes_one_exactly_when_compare_calls_a_difference(pairs):
+    true_runs, false_runs = [t for t, _ in pairs], [f for _, f in pairs]
+    low, mid, high = ratio_range(true_runs, false_runs)
+    assert low <= mid <= high
+    verdict = compare(true_runs, false_runs)
+    assert (verdict == "True slower") == (low > 1)
+    assert (verdict == "True faster") == (high < 1)
+
+
+@given(runs=st.lists(st.floats(0.0, 1e3), min_size=1, max_size=20))
+def test_spread_orders_min_median_max(runs):
+    low, mid, high = spread(runs)
+    assert low <= mid <= high and (low, high) == (min(runs), max(runs))
+
+
+@pytest.mark.parametrize(("ranges", "expected"), [
+    ([(1, 2), (3, 4), (5, 6)], "rising"),
+    ([(5, 6), (3, 4), (1, 2)], "falling"),
+    ([(1, 3), (2, 4), (5, 6)], "no trend"),
+    ([(1, 2), (3, 4), (2.5, 3.5)], "no trend"),
+    ([(1, 1.5, 2), (1.8, 2.0, 3)], "no trend"),
+], ids=["rising", "falling", "first-two-overlap", "turns-back", "overlap-with-median"])
+def test_trend_needs_every_range_clear_of_the_one_before(ranges, expected):
+    assert trend(ranges) == expected
+
+
+def test_parts_verdict_says_when_parts_measured_alone_exceed_the_whole():
+    whole = [23.0, 24.0, 26.0]
+    assert parts_verdict(whole, [29.0, 31.0, 30.0], [0.8, 1.4, 1.0]) == (
+        "parts exceed the whole")
+    assert parts_verdict(whole, [10.0, 12.0, 11.0], [1.0, 2.0, 1.0]) == (
+        "parts fall short of the whole")
+    assert parts_verdict(whole, [22.0, 24.0, 23.0], [1.0, 1.0, 1.0]) == "adds up"
+
+
+def test_difference_range_spans_zero_when_the_paired_differences_change_sign():
+    low, mid, high = difference_range([30.0, 31.0, 33.0], [31.0, 30.0, 32.0])
+    assert (low, mid, high) == (-1.0, 1.0, 1.0)
+    assert difference_range([30.0, 31.0], [29.0, 30.0])[0] > 0
+
+
+@pytest.mark.parametrize(("call", "error", "match"), [
+    (lambda: spread([]), ValueError, "at least one"),
+    (lambda: spread("1.0"), TypeError, "sequence of times"),
+    (lambda: compare([1.0], [float("nan")]), ValueError, "finite"),
+    (lambda: trend([(1, 2)]), ValueError, "at least two"),
+    (lambda: parts_verdict([1.0]), ValueError, "part"),
+    (lambda: ratio_range([1.0, 2.0], [1.0]), ValueError, "same rounds"),
+], ids=["empty", "string", "nan", "one-range", "no-parts", "unpaired"])
+def test_verdicts_reject_what_they_cannot_judge(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_benchmark_compare_reads_the_runs_of_both_flags():
+    result = synthetic(ratio=1.5).compare(layer="GRU", step="training", timesteps=100)
+    assert result["verdict"] == "True slower"
+    assert result["ratio"][1] == pytest.approx(1.5, rel=0.05)
+    close = synthetic(ratio=1.02).compare(layer="GRU", timesteps=100)
+    assert close["verdict"] == "no difference"
+
+
+def test_slope_range_brackets_the_slope_through_the_medians():
+    bench = synthetic(exponent=1.0, jitter=(0.9, 1.0, 1.1, 1.0, 1.0))
+    low, mid, high = bench.slope_range("timesteps", layer="LSTM", return_sequences=True)
+    assert low <= mid <= high and mid == pytest.approx(1.0)
 
 
 # --- log-log slopes and the loader ------------------------------------------------------
@@ -173,13 +284,22 @@ def test_data_file_measures_every_configuration_of_its_grid_with_both_flags(comm
             assert len(committed.select(device="CPU", layer=layer, **config)) == 4
 
 
-def test_data_file_flops_follow_the_flop_model_and_times_are_positive(committed):
+def test_data_file_keeps_at_least_five_runs_and_the_load_of_every_point(committed):
+    for row in [*committed.records, *committed.breakdown]:
+        runs = row["seconds_all"]
+        assert len(runs) >= MIN_REPEATS and all(run > 0 for run in runs)
+        assert row["seconds"] == pytest.approx(float(np.median(runs)))
+        assert row["seconds_min"] == min(runs) and row["seconds_max"] == max(runs)
+        assert len(row["load_average"]) == 2 and all(load >= 0 for load in row["load_average"])
+    for row in committed.records:
+        assert len(row["cpu_seconds_all"]) == len(row["seconds_all"])
+
+
+def test_data_file_flops_follow_the_flop_model(committed):
     for record in committed.records:
         sizes = {k: record[k] for k in ("batch_size", "timesteps", "features", "units")}
         assert record["flops"] == flops(record["layer"], training=record["step"] == "training",
                                         **sizes)
-        assert record["seconds"] > 0 and len(record["seconds_all"]) == GRIDS[
-            committed.meta["grid_name"]]["repeats"]
 
 
 def test_data_file_breaks_each_head_into_full_recurrent_and_head(committed):
@@ -194,25 +314,46 @@ def test_data_file_breaks_each_head_into_full_recurrent_and_head(committed):
 
 def test_command_line_writes_what_run_benchmark_returns(tmp_path, monkeypatch):
     from companion.benchmark import __main__ as cli
-    from companion.benchmark import measure
+    from companion.benchmark import runner
 
     fake = {"meta": {"wall_seconds": 1.0}, "records": [], "breakdown": []}
-    monkeypatch.setattr(measure, "run_benchmark", lambda **kwargs: fake)
+    monkeypatch.setattr(runner, "run_benchmark", lambda **kwargs: fake)
     target = tmp_path / "sub" / "cost.json"
     assert cli.main(["--output", str(target), "--quick", "--no-gpu"]) == 0
     assert json.loads(target.read_text()) == fake
 
 
+def test_time_interleaved_alternates_the_order_of_the_variants():
+    from companion.benchmark.measure import time_interleaved
+
+    calls = []
+    time_interleaved({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")},
+                     repeats=4)
+    assert calls == ["a", "b"] + ["a", "b", "b", "a"] * 2  # warm-ups, then the rounds
+
+
+def test_time_interleaved_rejects_a_repeat_count_that_is_not_positive():
+    from companion.benchmark.measure import time_interleaved
+
+    with pytest.raises(ValueError, match="repeats=7"):
+        time_interleaved({"a": lambda: 1}, repeats=0)
+
+
+def test_every_grid_repeats_each_point_at_least_five_times():
+    assert all(grid["repeats"] >= MIN_REPEATS for grid in GRIDS.values())
+
+
 @pytest.mark.keras
 @pytest.mark.parametrize("step", ["forward", "training"])
-def test_measure_layer_times_each_repeat_after_a_warm_up(step):
-    from companion.benchmark.measure import measure_layer
+def test_measure_pair_times_both_flags_after_a_warm_up(step):
+    from companion.benchmark.measure import measure_pair
 
-    result = measure_layer("GRU", return_sequences=True, step=step, batch_size=2,
-                           timesteps=3, features=2, units=4, repeats=2)
-    assert len(result["seconds_all"]) == 2
-    assert result["seconds"] == pytest.approx(float(np.median(result["seconds_all"])))
-    assert result["rss_peak_rise_bytes"] >= 0
+    result = measure_pair("GRU", step=step, batch_size=2, timesteps=3, features=2, units=4,
+                          repeats=2)
+    assert sorted(result) == [False, True]
+    for timing in result.values():
+        assert len(timing["seconds_all"]) == 2
+        assert timing["seconds"] == pytest.approx(float(np.median(timing["seconds_all"])))
 
 
 @pytest.mark.keras

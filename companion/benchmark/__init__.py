@@ -10,5 +10,5 @@ Introduced in "What return_sequences costs". Three modules, one concern each:
 """
 
 from companion.benchmark.flops import output_bytes, recurrent_flops  # noqa: F401
-from companion.benchmark.measure import run_benchmark  # noqa: F401
 from companion.benchmark.results import Benchmark, load_benchmark, loglog_slope  # noqa: F401
+from companion.benchmark.runner import run_benchmark  # noqa: F401

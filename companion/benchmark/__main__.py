@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import tensorflow as tf
 
-    from companion.benchmark.measure import run_benchmark
+    from companion.benchmark.runner import run_benchmark
 
     tf.get_logger().setLevel("ERROR")  # retracing notices: each configuration is new
 

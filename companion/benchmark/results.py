@@ -1,7 +1,9 @@
 """Read the benchmark's data file and answer questions about it, without TensorFlow.
 
 Introduced in "What return_sequences costs": the chapter loads the committed file with
-:func:`load_benchmark` and prints only numbers derived from it (slopes, ratios).
+:func:`load_benchmark` and prints only numbers derived from it: medians with the range of
+the repeated runs, slopes with the range of slopes the runs allow, and verdicts from
+:mod:`companion.benchmark.verdicts`, which call a difference only outside the spread.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from typing import Any
 import numpy as np
 
 from companion import _validate as v
+from companion.benchmark.verdicts import Range, compare, ratio_range, spread
 
 VARIED = ("timesteps", "units", "batch_size")
 STEPS = ("forward", "training")
+#: Each median field of a record and the field that holds every run of it.
+RUNS = {"seconds": "seconds_all", "cpu_seconds": "cpu_seconds_all"}
 
 
 def loglog_slope(x: Sequence[float], y: Sequence[float]) -> float:
@@ -53,17 +58,19 @@ class Benchmark:
     records : list of dict
         One per measurement: ``layer``, ``return_sequences``, ``step`` ("forward" or
         "training"), ``batch_size``, ``timesteps``, ``features``, ``units``, ``device``,
-        ``fused``, ``seconds`` (median), ``flops``, ``output_bytes``,
-        ``rss_peak_rise_bytes``.
+        ``fused``, ``seconds`` (median), ``seconds_all`` (every run), ``cpu_seconds``,
+        ``cpu_seconds_all``, ``load_average`` (one-minute, before and after the runs),
+        ``flops``, ``output_bytes``.
     breakdown : list of dict
         Training step of LSTM + head: ``head``, ``part`` ("full", "recurrent", "head"),
-        ``seconds``.
+        ``seconds``, ``seconds_all``.
 
     Examples
     --------
     >>> rows = [{"layer": "LSTM", "return_sequences": rs, "step": "forward", "device": "CPU",
     ...          "fused": None, "batch_size": 2, "timesteps": t, "features": 1, "units": 3,
-    ...          "seconds": t * (2.0 if rs else 1.0), "flops": 10 * t}
+    ...          "seconds": t * (2.0 if rs else 1.0), "flops": 10 * t,
+    ...          "seconds_all": [t * (2.0 if rs else 1.0) * k for k in (0.9, 1.0, 1.1)]}
     ...         for t in (10, 100) for rs in (True, False)]
     >>> bench = Benchmark({"meta": {"grid": {"base": {"batch_size": 2, "timesteps": 10,
     ...                    "features": 1, "units": 3}}}, "records": rows, "breakdown": []})
@@ -73,6 +80,8 @@ class Benchmark:
     1.0
     >>> bench.ratio(layer="LSTM", timesteps=100)
     2.0
+    >>> bench.compare(layer="LSTM", timesteps=100)["verdict"]
+    'True slower'
     """
 
     def __init__(self, data: dict[str, Any]) -> None:
@@ -130,6 +139,56 @@ class Benchmark:
         rows.sort(key=lambda r: r[vary])
         return [r[vary] for r in rows], [r[quantity] for r in rows]
 
+    def series_spread(self, vary: str, *, quantity: str = "seconds",
+                      **options: Any) -> tuple[list[int], list[Range]]:
+        """``(sizes, [(min, median, max), ...])`` of the runs as ``vary`` changes."""
+        field = _runs_field(quantity)
+        xs, runs = self.series(vary, quantity=field, **options)
+        return xs, [spread(r) for r in runs]
+
+    def slope_range(self, vary: str, *, quantity: str = "seconds",
+                    **options: Any) -> Range:
+        """``(lowest, median, highest)`` log-log slope that the repeated runs give.
+
+        The middle value is the slope through the medians; the lowest and highest are the
+        extremes of the slopes fitted to each round of runs (run ``i`` of every size).
+        """
+        xs, runs = self.series(vary, quantity=_runs_field(quantity), **options)
+        _, medians = self.series(vary, quantity=quantity, **options)
+        rounds = min(len(r) for r in runs)
+        slopes = [loglog_slope(xs, [r[i] for r in runs]) for i in range(rounds)]
+        return min(slopes), loglog_slope(xs, medians), max(slopes)
+
+    def compare(self, *, layer: str, step: str = "forward", quantity: str = "seconds",
+                device: str = "CPU", fused: bool | None = None,
+                **sizes: int) -> dict[str, Any]:
+        """``return_sequences=True`` against ``False`` at one size, with the runs' spread.
+
+        Returns ``true`` and ``false`` as ``(min, median, max)``, ``ratio`` as
+        :func:`~companion.benchmark.verdicts.ratio_range` gives it, and ``verdict``:
+        ``"True slower"``, ``"True faster"`` or ``"no difference"`` (the range of the
+        paired ratios includes 1).
+        """
+        where = {**self.base, **sizes}
+        true_runs, false_runs = (
+            self._one(**self._criteria(layer=layer, return_sequences=flag, step=step,
+                                       device=device, fused=fused,
+                                       sizes=where))[_runs_field(quantity)]
+            for flag in (True, False))
+        return {"true": spread(true_runs), "false": spread(false_runs),
+                "ratio": ratio_range(true_runs, false_runs),
+                "verdict": compare(true_runs, false_runs)}
+
+    def breakdown_runs(self, head: str, part: str) -> list[float]:
+        """Every run (seconds) of one part of one head's training step."""
+        found = [row for row in self.breakdown if (row["head"], row["part"]) == (head, part)]
+        if len(found) != 1:
+            heads = sorted({row["head"] for row in self.breakdown})
+            raise ValueError(f"expected one breakdown row for head {head!r} and part "
+                             f"{part!r}, found {len(found)}: heads are {heads}, parts "
+                             "'full', 'recurrent' and 'head'")
+        return list(found[0]["seconds_all"])
+
     def slope(self, vary: str, **options: Any) -> float:
         """Log-log slope of :meth:`series`: the time grows as ``vary ** slope``."""
         return loglog_slope(*self.series(vary, **options))
@@ -142,6 +201,10 @@ class Benchmark:
                                              device=device, fused=fused, sizes=where))[quantity]
                   for flag in (True, False)]
         return float(values[0] / values[1])
+
+
+def _runs_field(quantity: str) -> str:
+    return RUNS[v.choice("quantity", quantity, tuple(RUNS), hint='pass quantity="seconds"')]
 
 
 def load_benchmark(path: str | Path) -> Benchmark:
