@@ -145,8 +145,9 @@ def to_torch(layer: Any, *, batch_first: bool = True) -> Any:
     ValueError
         If the layer is not built, or has no PyTorch equivalent: a GRU with
         ``reset_after=False``, activations other than ``tanh`` (SimpleRNN: ``tanh`` or
-        ``relu``) and sigmoid gates, ``go_backwards=True`` outside ``Bidirectional``, or
-        a ``Bidirectional`` with another ``merge_mode``.
+        ``relu``) and sigmoid gates, ``go_backwards=True`` outside ``Bidirectional``, a
+        ``Bidirectional`` whose forward layer reads backwards, or a ``Bidirectional``
+        with another ``merge_mode``.
 
     Examples
     --------
@@ -173,6 +174,14 @@ def to_torch(layer: Any, *, batch_first: bool = True) -> Any:
                              f"{layer.merge_mode!r}: a bidirectional PyTorch module always "
                              "concatenates the two directions: build the Bidirectional "
                              "with merge_mode='concat' (the default)")
+        if layer.forward_layer.go_backwards:
+            raise ValueError("cannot convert a Bidirectional whose forward layer has "
+                             "go_backwards=True (and backward_layer go_backwards=False): "
+                             "Keras then concatenates the reversed-reading direction first "
+                             "and flips the forward-reading one, an order PyTorch's "
+                             "bidirectional module has no setting for: build the forward "
+                             "layer with go_backwards=False and the backward layer with "
+                             "go_backwards=True (what Bidirectional(layer) does)")
         directions = [layer.forward_layer, layer.backward_layer]
         kinds = [check.kind_of(keras, d, wrapped=True) for d in directions]
         if kinds[0] != kinds[1]:

@@ -7,6 +7,7 @@ CI (``CI=true``, where the extras are installed) a missing PyTorch fails them.
 from __future__ import annotations
 
 import builtins
+import functools
 import os
 
 import numpy as np
@@ -208,6 +209,26 @@ def test_layers_without_pytorch_equivalent_are_rejected(bad_layers, name):
     with pytest.raises(ValueError, match=BAD_LAYERS[name]) as info:
         torch_bridge.to_torch(bad_layers[name])
     assert "cannot convert" in str(info.value)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "SimpleRNN"])
+def test_bidirectional_with_a_backwards_forward_layer_is_refused(kind):
+    """Keras accepts forward go_backwards=True with backward go_backwards=False, and
+    concatenates the directions in an order PyTorch cannot express: refused, while the
+    usual pair given explicitly converts and matches Keras."""
+    def pair(forward_backwards):
+        make = functools.partial(LAYERS[kind], 3, return_sequences=True, return_state=True)
+        layer = keras.layers.Bidirectional(
+            make(go_backwards=forward_backwards),
+            backward_layer=make(go_backwards=not forward_backwards))
+        layer.build((None, None, 2))
+        random_weights(layer)
+        return layer
+
+    with pytest.raises(ValueError, match="forward layer has go_backwards=True"):
+        torch_bridge.to_torch(pair(True))
+    usual = pair(False)
+    assert_same(usual, torch_bridge.to_torch(usual), inputs(2, 5, 2, seed=1))
 
 
 BAD_CALLS = {

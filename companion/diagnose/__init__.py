@@ -170,16 +170,20 @@ def _diagnose_stack(specs: Sequence[Mapping[str, Any]], x_shapes: list[Shape],
     name = loss_name(loss)
     trace = predict_stack(input_shape, specs)
     findings = []
-    for row in trace.rows:
+    for row, spec in zip(trace.rows, specs, strict=False):
         if row.problem is None:
             continue
-        check = "no-time-axis" if row.problem.startswith("expected 3-D") else "target-shape"
+        recurrent = str(spec.get("layer", "")).upper() in ("LSTM", "GRU", "SIMPLERNN")
+        check = ("no-time-axis" if recurrent and row.problem.startswith("expected 3-D")
+                 else "layer-input")
         saw, _, fix = row.problem.partition(": ")
         why = ("a recurrent layer reads a sequence, (batch_size, timesteps, features), so "
                "Keras refuses to build the model ('expected ndim=3, found ndim=2')"
-               if check == "no-time-axis" else "Keras refuses to build the model")
+               if check == "no-time-axis" else
+               f"{row.layer} cannot take that input, so Keras refuses to build the model")
         findings.append(Finding(check, f"layer {row.index} ({row.layer})", saw, why,
-                                fix or "change the layers so that the shapes fit"))
+                                fix or "change the layers so that the shapes fit",
+                                keras=(("build", "raises"),)))
     if trace.ok and y_shape is not None:
         rows = list(trace.rows)
         specs_by_row = list(specs)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from companion.diagnose._report import Finding
+from companion.diagnose._stateful import remainder_finding
 from companion.stack.trace import _label
 
 Shape = tuple[Any, ...]
@@ -58,11 +59,12 @@ def check_layer_settings(keras: Any, model: Any) -> list[Finding]:
             findings.append(Finding(
                 "return-state-in-sequential", label(keras, layer),
                 "return_state=True in a keras.Sequential model",
-                "with return_state=True the layer returns a list [output, *states], and "
+                "with return_state=True the layer returns a tuple (output, *states), and "
                 "Sequential passes each layer's output to the next as one tensor, so the "
                 "next layer receives several inputs and Keras refuses to build the model",
                 "build the model with the functional API (keras.Model(inputs, outputs)) and "
-                "unpack output, *states = layer(x); or drop return_state=True"))
+                "unpack output, *states = layer(x); or drop return_state=True",
+                keras=(("build", "raises"),)))
         if cell.stateful and batch is None:
             findings.append(Finding(
                 "stateful-batch", label(keras, layer),
@@ -71,7 +73,8 @@ def check_layer_settings(keras: Any, model: Any) -> list[Finding]:
                 "the batch size when it is built; Keras raises 'When using `stateful=True` "
                 "in a RNN, the batch size must be static'",
                 "give the input a fixed batch size: keras.Input(shape=(timesteps, "
-                "features), batch_size=32), and feed batches of exactly that size"))
+                "features), batch_size=32), and feed batches of exactly that size",
+                keras=(("build", "raises"),)))
     return findings
 
 
@@ -91,17 +94,11 @@ def check_stateful_batches(keras: Any, model: Any, x_shapes: list[Shape]) -> lis
     batch = _fixed_batch(model)
     stateful = [layer for layer in model.layers
                 if (cell := recurrent(keras, layer)) is not None and cell.stateful]
-    if batch is None or not stateful or not x_shapes or x_shapes[0][0] % batch == 0:
+    if batch is None or not stateful or not x_shapes:
         return []
-    samples = x_shapes[0][0]
-    return [Finding(
-        "stateful-batch", label(keras, stateful[0]),
-        f"stateful=True with batch size {batch}, and x has {samples} samples",
-        f"{samples} is not a multiple of {batch}: the last batch has "
-        f"{samples % batch} samples, but the layer keeps states for exactly {batch}, so that "
-        "batch fails with an error",
-        f"feed a multiple of {batch} samples (drop or pad the last {samples % batch}), and "
-        f"pass batch_size={batch} to fit, evaluate and predict")]
+    found = remainder_finding(label(keras, stateful[0]), keras.backend.backend(), batch,
+                              x_shapes[0][0])
+    return [] if found is None else [found]
 
 
 def check_inputs(keras: Any, model: Any, x_shapes: list[Shape]) -> list[Finding]:
@@ -130,14 +127,15 @@ def check_inputs(keras: Any, model: Any, x_shapes: list[Shape]) -> list[Finding]
                 "the array has no features axis; Keras 3 adds it on a model's first call, "
                 "but a model called on arrays of both ranks fails ('Cannot take the length "
                 "of shape with unknown rank')",
-                f"add the features axis yourself: x[..., None] has shape {(*shape, 1)!r}"))
+                f"add the features axis yourself: x[..., None] has shape {(*shape, 1)!r}",
+                keras=(("predict", "runs"),)))
             continue
         where = f" (the first layer is {label(keras, first)})" if first is not None else ""
         findings.append(Finding(
             "input-shape", "x", saw,
             f"Keras refuses an array whose shape differs from the model's input{where}",
             f"reshape x to {want!r}, or build the model with keras.Input(shape="
-            f"{want[1:]!r}) to match the data"))
+            f"{want[1:]!r}) to match the data", keras=(("predict", "raises"),)))
     return findings
 
 
@@ -161,7 +159,7 @@ def check_unbuilt_inputs(keras: Any, model: Any, x_shapes: list[Shape]) -> list[
         f"starts with a recurrent layer",
         "the model is built from the first batch, and a recurrent layer reads "
         "(batch_size, timesteps, features): Keras raises 'expected ndim=3, found "
-        f"ndim={len(shape)}'", fix)]
+        f"ndim={len(shape)}'", fix, keras=(("predict", "raises"),))]
 
 
 def check_bidirectional_slices(keras: Any, model: Any) -> list[Finding]:
@@ -179,6 +177,9 @@ def check_bidirectional_slices(keras: Any, model: Any) -> list[Finding]:
             if source is None or not isinstance(source[0], keras.layers.Bidirectional):
                 continue
             layer, index = source
+            separate = layer.merge_mode is None
+            if index >= (2 if separate else 1):  # a returned state, not a sequence
+                continue
             if not layer.return_sequences or not isinstance(key, tuple) or len(key) < 2:
                 continue
             step = key[1]
@@ -186,7 +187,6 @@ def check_bidirectional_slices(keras: Any, model: Any) -> list[Finding]:
             if not isinstance(step, int) or isinstance(step, bool):
                 continue
             last = step == -1 or (steps is not None and step == steps - 1)
-            separate = layer.merge_mode is None
             if last and (not separate or index == 1):
                 half, blind = "backward", "the last timestep only"
             elif step == 0 and (not separate or index == 0):
@@ -201,7 +201,7 @@ def check_bidirectional_slices(keras: Any, model: Any) -> list[Finding]:
                 "vector knows almost nothing about the sequence; no error is raised",
                 "set return_sequences=False on the Bidirectional layer (it returns each "
                 "direction's final state); or, with merge_mode=None, combine forward[:, -1] "
-                "with backward[:, 0]"))
+                "with backward[:, 0]", keras=(("predict", "runs"),)))
     return findings
 
 
@@ -228,7 +228,7 @@ def check_masks(keras: Any, model: Any) -> list[Finding]:
                 f"{type(op).__name__} does not support masking",
                 "Keras drops the mask here with only a warning, so from this layer on the "
                 "padded timesteps count as real data and change the result",
-                fix))
+                fix, keras=(("predict", "runs"),)))
             break
     return findings
 

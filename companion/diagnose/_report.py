@@ -21,6 +21,8 @@ CHECKS = {
     "bidirectional-last-step": "final-step slice of a bidirectional sequence",
     "mask-dropped": "mask dropped",
     "stateful-batch": "stateful layer without a fixed batch size",
+    "stateful-remainder": "samples do not split into whole stateful batches",
+    "layer-input": "a layer cannot take the previous layer's output",
     "return-state-in-sequential": "state-returning layer inside Sequential",
 }
 
@@ -44,6 +46,10 @@ class Finding:
         Why it is a problem: the error Keras raises, or the silent wrong result.
     fix : str
         What to change.
+    keras : tuple of (str, str)
+        What the finding says Keras does at run time, as ``(call, outcome)`` pairs such
+        as ``("fit", "raises")`` or ``("predict", "runs")``; empty when the finding makes
+        no claim about a call. The tests run each call and compare.
     """
 
     check: str
@@ -51,6 +57,7 @@ class Finding:
     saw: str
     why: str
     fix: str
+    keras: tuple[tuple[str, str], ...] = ()
 
     @property
     def problem(self) -> str:

@@ -74,6 +74,27 @@ def _squeeze_or_expand(y: Shape, p: Shape) -> tuple[Shape, Shape]:
     return y, p
 
 
+def sparse_shapes(y: Shape, p: Shape) -> tuple[Shape, Shape]:
+    """Targets and output as ``sparse_categorical_crossentropy`` compares them.
+
+    Keras's loss wrapper first lines the ranks up (``squeeze_or_expand_to_same_rank``:
+    a trailing axis of size 1 goes when the ranks differ by one); the loss then drops
+    a trailing axis of size 1 from targets of the output's rank, and needs the targets
+    to equal the output without its last (class) axis.
+
+    Examples
+    --------
+    >>> sparse_shapes((6, 1, 1), (6, 3))  # targets squeezed twice: one label per sample
+    ((6,), (6, 3))
+    >>> sparse_shapes((6, 1), (6, 3, 1))  # output squeezed: its 3 steps become 3 classes
+    ((6,), (6, 3))
+    """
+    y, p = _squeeze_or_expand(y, p)
+    if len(y) == len(p) and y and y[-1] == 1:
+        y = y[:-1]
+    return y, p
+
+
 def _same(y: Shape, p: Shape) -> bool:
     """Equal shapes, ``None`` in ``p`` matching any size."""
     return len(y) == len(p) and all(b is None or a == b for a, b in zip(y, p, strict=True))
@@ -98,11 +119,17 @@ def _broadcast(y: Shape, p: Shape) -> Shape | None:
 
 
 def outcome(loss: str | None, y: Shape, p: Shape) -> tuple[str, Shape | None]:
-    """``("ok" | "fails" | "broadcasts" | "unknown", broadcast shape)`` for one loss."""
+    """``("ok" | "fails" | "broadcasts" | "misreads" | "unknown", broadcast shape)``.
+
+    ``"misreads"``: ``sparse_categorical_crossentropy`` runs, but only after dropping the
+    output's last axis of size 1, so the axis before it is read as the classes.
+    """
     if loss in SPARSE:
-        if len(y) == len(p) and y and y[-1] == 1:
-            y = y[:-1]
-        return ("ok" if _same(y, p[:-1]) else "fails"), None
+        ys, ps = sparse_shapes(y, p)
+        if not ps or not _same(ys, ps[:-1]):
+            return "fails", None
+        # Squeezing the output changes nothing when the targets already lack its last axis.
+        return ("ok" if len(ps) == len(p) or _same(y, p[:-1]) else "misreads"), None
     ys, ps = _squeeze_or_expand(y, p)
     if _same(ys, ps):
         return "ok", None
@@ -148,20 +175,40 @@ def check_targets(output_shape: Shape, y_shape: Shape, loss: str | None, *, head
         saw += f", loss {loss}"
     why = _why(verdict, loss, y, p, broadcast)
     expected = _text(_expected(p, sparse))
+    if sparse and p[-1] == 1:
+        classes = _text((None, *p[1:-1], "classes")).replace("'", "")
+        fix = (f"give {head} one unit per class (Dense(classes, activation='softmax')), "
+               f"so that the output is {classes}")
+        if verdict == "misreads" and sequence_layer is not None:
+            fix += (f"; to classify whole sequences, also set return_sequences=False on "
+                    f"{sequence_layer}")
+        check = "time-axis-in-output" if verdict == "misreads" else "target-shape"
+        layer = sequence_layer or head if verdict == "misreads" else head
+        return [Finding(check, layer, saw, why, fix, keras=_claims(verdict))]
     if len(p) == 3 and (len(y_core) == 1 if sparse else len(y) <= 2 and (
             len(y) == 1 or y[-1] == p[-1] or p[-1] == 1)):
         fix = _return_sequences_fix(
             False, sequence_layer, f"one prediction per sequence, {_text((None, *p[2:]))}",
             f"one target per timestep, give targets of shape {expected}")
-        return [Finding("time-axis-in-output", sequence_layer or head, saw, why, fix)]
+        return [Finding("time-axis-in-output", sequence_layer or head, saw, why, fix,
+                        keras=_claims(verdict))]
     if len(p) == 2 and (len(y_core) == 2 if sparse else len(y) == 3 or (
             len(y) == 2 and p[-1] == 1 and y[1] > 1 and vector_layer is not None)):
         fix = _return_sequences_fix(True, vector_layer, "one prediction per timestep",
                                     f"one target per sequence, give targets of shape {expected}")
-        return [Finding("time-axis-in-targets", vector_layer or head, saw, why, fix)]
+        return [Finding("time-axis-in-targets", vector_layer or head, saw, why, fix,
+                        keras=_claims(verdict))]
     fix = (f"give targets of shape {_text(_expected(p, sparse))}, or change {head} so that "
            f"the model's output matches the targets")
-    return [Finding("target-shape", head, saw, why, fix)]
+    return [Finding("target-shape", head, saw, why, fix, keras=_claims(verdict))]
+
+
+def _claims(verdict: str) -> tuple[tuple[str, str], ...]:
+    """What a target finding says ``fit`` and ``evaluate`` do."""
+    if verdict == "unknown":
+        return ()
+    outcome = "raises" if verdict == "fails" else "runs"
+    return (("fit", outcome), ("evaluate", outcome))
 
 
 def _return_sequences_fix(value: bool, layer: str | None, returns: str, meant: str) -> str:
@@ -176,9 +223,22 @@ def _expected(p: Shape, sparse: bool) -> Shape:
 
 def _why(verdict: str, loss: str | None, y: Shape, p: Shape, broadcast: Shape | None) -> str:
     expected = _text(_expected(p, loss in SPARSE))
+    if verdict == "fails" and loss in SPARSE:
+        ys, ps = sparse_shapes(y, p)
+        lined = "" if ps == p else (f" (Keras first drops the output's last axis of size 1, "
+                                    f"leaving {_text(ps)})")
+        return (f"{loss} raises an error when you call fit or evaluate: it needs targets "
+                f"shaped like the output without its last (class) axis{lined}, "
+                f"{_text(ps[:-1])}, and got {_text(ys)}")
     if verdict == "fails":
         return (f"{loss} raises an error when you call fit or evaluate: it needs "
                 f"targets of shape {expected}")
+    if verdict == "misreads":
+        classes = p[-2]
+        return (f"{loss} raises no error: Keras drops the output's last axis of size 1, "
+                f"so the output becomes {_text(p[:-1])} and its axis of size {classes} is "
+                f"read as {classes} class scores for each target; the loss is not the one "
+                "you meant")
     if verdict == "unknown":
         name = f"the loss {loss}" if loss else "the loss"
         return (f"{name} either raises an error or silently broadcasts the targets against "

@@ -1,0 +1,246 @@
+"""The companion's words are claims too: every run-time statement of ``companion.diagnose``
+is checked against Keras doing it.
+
+Each :class:`~companion.diagnose.Finding` lists in ``keras`` what it says Keras does
+(``("fit", "raises")``, ``("predict", "runs")``, ``("build", "raises")``). Each case
+below builds the model, runs every call a finding names (and, for a clean report, fit,
+evaluate and predict) and compares the outcome with the verdict. A grid of output ranks
+times target ranks pins the loss rules, and a grid of batch sizes and sample counts the
+stateful-remainder finding, including the rows ``predict`` returns.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from companion.diagnose import diagnose
+
+pytestmark = pytest.mark.keras
+keras = pytest.importorskip("keras")
+L = keras.layers
+
+
+def _outcome(function):
+    """``("runs", result)`` or ``("raises", error)`` for one call."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return "runs", function()
+    except Exception as error:  # ValueError from Keras, or TensorFlow's errors
+        return "raises", error
+
+
+def _run(make, call, x, y, loss, batch_size=None):
+    if call == "build":
+        return _outcome(make)
+    model = make()
+    model.compile("sgd", loss or "mse")
+    if call == "fit":
+        return _outcome(lambda: model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0))
+    if call == "evaluate":
+        return _outcome(lambda: model.evaluate(x, y, batch_size=batch_size, verbose=0))
+    return _outcome(lambda: model.predict(x, batch_size=batch_size, verbose=0))
+
+
+def _check_claims(make, x=None, y=None, loss=None, *, batch_size=None, model=None):
+    """Run diagnose, then every call each finding names; a clean report must run."""
+    keras.backend.clear_session()
+    report = diagnose(model if model is not None else make(), x, y, loss)
+    claims = [claim for finding in report for claim in finding.keras]
+    if report.ok and x is not None:
+        claims = [("predict", "runs")] + ([("fit", "runs"), ("evaluate", "runs")]
+                                          if y is not None else [])
+    for call, verdict in claims:
+        keras.backend.clear_session()
+        got, detail = _run(make, call, x, y, loss, batch_size)
+        assert got == verdict, (f"diagnose says {call} {verdict}, Keras {got}: {detail!r}"
+                                f"\n{report}")
+    return report
+
+
+# ---------------------------------------------------------------- loss rules, as a grid
+
+OUTPUTS = [(3,), (1,), (3, 1), (3, 4), (3, 2, 1)]
+TARGETS = [(6,), (6, 1), (6, 3), (6, 1, 1), (6, 3, 1), (6, 4), (6, 3, 2)]
+LOSSES = ["sparse_categorical_crossentropy", "mse", "binary_crossentropy"]
+
+
+def _head(output):
+    def make():
+        inputs = keras.Input((3, 2))
+        flat = L.Dense(math.prod(output), name="head")(L.Flatten()(inputs))
+        return keras.Model(inputs, L.Reshape(output)(flat))
+    return make
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("output", OUTPUTS, ids=str)
+def test_target_verdicts_match_evaluate_over_output_and_target_ranks(loss, output):
+    """output ranks 1-3 x target ranks 1-3 (6 samples of 3 steps, 2 features)."""
+    x = np.random.default_rng(0).uniform(size=(6, 3, 2)).astype("float32")
+    make = _head(output)
+    for target in TARGETS:
+        y = np.zeros(target, dtype="float32")  # class 0: valid for every class count
+        report = diagnose(make(), x, y, loss)
+        says = dict(report[0].keras).get("evaluate") if not report.ok else "runs"
+        if says is None:
+            continue
+        keras.backend.clear_session()
+        got, detail = _run(make, "evaluate", x, y, loss)
+        assert got == says, f"{loss} output {output} targets {target}: {detail!r}\n{report}"
+
+
+def test_the_three_sparse_shapes_of_the_audit():
+    """The cases issue 22 found: one raised where diagnose said ok, two ran where it
+    said they raise."""
+    x = np.zeros((6, 3, 2), dtype="float32")
+    loss = "sparse_categorical_crossentropy"
+    raised = _check_claims(_head((3, 1)), x, np.zeros((6, 3)), loss)
+    assert "raises an error" in raised[0].why
+    assert _check_claims(_head((3,)), x, np.zeros((6, 1, 1)), loss).ok
+    misread = _check_claims(_head((3, 1)), x, np.zeros((6, 1)), loss)
+    assert "raises no error" in misread[0].why and "3 class scores" in misread[0].why
+
+
+# ---------------------------------------------------------------- stateful remainders
+
+def _stateful(kind, batch):
+    def make():
+        inputs = keras.Input((5, 2), batch_size=batch)
+        hidden = getattr(L, kind)(4, stateful=True, name="rnn")(inputs)
+        return keras.Model(inputs, L.Dense(3, name="head")(hidden))
+    return make
+
+
+STATEFUL = [("LSTM", 4, 17), ("LSTM", 4, 18), ("LSTM", 2, 1), ("LSTM", 3, 2),
+            ("LSTM", 4, 16), ("GRU", 4, 17), ("GRU", 3, 5), ("SimpleRNN", 2, 3),
+            ("SimpleRNN", 4, 3)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("kind", "batch", "count"), STATEFUL)
+def test_stateful_remainder_verdicts_match_fit_evaluate_predict(kind, batch, count):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(count, 5, 2)).astype("float32")
+    y = rng.uniform(size=(count, 3)).astype("float32")
+    make = _stateful(kind, batch)
+    report = diagnose(make(), x)
+    claims = dict(report[0].keras) if not report.ok else {
+        "fit": "runs", "evaluate": "runs", "predict": "runs"}
+    assert set(claims) == {"fit", "evaluate", "predict"}
+    for call, says in claims.items():
+        keras.backend.clear_session()
+        got, result = _run(make, call, x, y, "mse", batch)
+        assert got == says, f"{kind} B={batch} N={count} {call}: {result!r}\n{report}"
+        if call == "predict" and got == "runs":
+            rows = math.ceil(count / batch) * batch
+            assert result.shape == (rows, 3)
+            if rows != count:
+                assert f"returns {rows} rows" in report[0].why
+    if not report.ok:
+        rest = count % batch
+        assert f"has {rest} sample{'' if rest == 1 else 's'}," in report[0].why
+
+
+# ---------------------------------------------------------------- the other findings
+
+def _stack(layers, input_shape=(10, 3)):
+    return lambda: keras.Sequential([keras.Input(input_shape), *layers()])
+
+
+def _bidirectional_states_sliced():
+    inputs = keras.Input((6, 2))
+    seq, *states = L.Bidirectional(L.LSTM(3, return_sequences=True, return_state=True),
+                                   name="bi")(inputs)
+    return keras.Model(inputs, L.Dense(1)(states[0][:, -1:]))
+
+
+def _bidirectional_sequence_sliced():
+    inputs = keras.Input((6, 2))
+    seq = L.Bidirectional(L.LSTM(3, return_sequences=True), name="bi")(inputs)
+    return keras.Model(inputs, L.Dense(1)(seq[:, -1]))
+
+
+CASES = {
+    "return-state-in-sequential": (lambda: keras.Sequential([
+        keras.Input((5, 2)), L.LSTM(3, return_state=True), L.Dense(1)]), (4, 5, 2), None),
+    "stateful-without-batch": (lambda: keras.Sequential([
+        keras.Input((5, 2)), L.LSTM(3, stateful=True)]), None, None),
+    "wrong-features": (_stack(lambda: [L.LSTM(3), L.Dense(1)]), (4, 10, 2), None),
+    "missing-features-axis": (_stack(lambda: [L.LSTM(3), L.Dense(1)], (10, 1)),
+                              (4, 10), None),
+    "bidirectional-sequence-slice": (_bidirectional_sequence_sliced, (4, 6, 2), None),
+    "bidirectional-state-slice": (_bidirectional_states_sliced, (4, 6, 2), None),
+    "mask-into-flatten": (_stack(lambda: [L.Masking(), L.LSTM(3, return_sequences=True),
+                                          L.Flatten(), L.Dense(1)]), (4, 10, 3), None),
+    "time-axis-mse": (_stack(lambda: [L.LSTM(3, return_sequences=True), L.Dense(1)]),
+                      (4, 10, 3), (4, 1)),
+    "time-axis-bce": (_stack(lambda: [L.LSTM(3, return_sequences=True),
+                                      L.Dense(1, activation="sigmoid")]), (4, 10, 3), (4,)),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_each_findings_run_time_claims_hold(name):
+    make, x_shape, y_shape = CASES[name]
+    x = None if x_shape is None else np.zeros(x_shape, dtype="float32")
+    y = None if y_shape is None else np.zeros(y_shape, dtype="float32")
+    loss = {"bce": "binary_crossentropy", "mse": "mse"}.get(name.rpartition("-")[2])
+    model = None
+    if name in ("return-state-in-sequential", "stateful-without-batch"):
+        # Keras refuses to build these, so diagnose looks at them unbuilt.
+        model = keras.Sequential([L.LSTM(3, return_state="state" in name,
+                                         stateful="stateful" in name), L.Dense(1)])
+        x = None
+    report = _check_claims(make, x, y, loss, model=model)
+    assert report.ok == (name == "bidirectional-state-slice"), str(report)
+    assert all(finding.keras for finding in report), "a finding without a checked claim"
+
+
+STACKS = {
+    "lstm-into-lstm": [{"layer": "LSTM", "units": 4}, {"layer": "LSTM", "units": 4}],
+    "repeat-after-sequence": [{"layer": "LSTM", "units": 4, "return_sequences": True},
+                              {"layer": "RepeatVector", "n": 3}],
+    "merge-none-into-dense": [{"layer": "LSTM", "units": 4, "bidirectional": True,
+                               "merge_mode": None}, {"layer": "Dense", "units": 1}],
+    "time-distributed-after-vector": [{"layer": "GRU", "units": 4},
+                                      {"layer": "TimeDistributed", "units": 2}],
+}
+
+
+def _keras_stack(specs):
+    def make():
+        tensor = inputs = keras.Input((10, 3))
+        for spec in specs:
+            kind = spec["layer"]
+            if kind in ("LSTM", "GRU"):
+                layer = getattr(L, kind)(spec["units"],
+                                         return_sequences=spec.get("return_sequences", False))
+                if spec.get("bidirectional"):
+                    layer = L.Bidirectional(layer, merge_mode=spec.get("merge_mode", "concat"))
+            elif kind == "RepeatVector":
+                layer = L.RepeatVector(spec["n"])
+            elif kind == "TimeDistributed":
+                layer = L.TimeDistributed(L.Dense(spec["units"]))
+            else:
+                layer = L.Dense(spec["units"])
+            tensor = layer(tensor)
+        return keras.Model(inputs, tensor)
+    return make
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_stack_spec_findings_say_what_keras_does_and_are_labelled_right(name):
+    specs = STACKS[name]
+    report = diagnose(specs, input_shape=(10, 3))
+    assert len(report) == 1
+    expected = "no-time-axis" if name == "lstm-into-lstm" else "layer-input"
+    assert report.checks == (expected,)
+    assert report[0].keras == (("build", "raises"),)
+    keras.backend.clear_session()
+    assert _outcome(_keras_stack(specs))[0] == "raises"
