@@ -153,7 +153,7 @@ def step_breakdown_figure(benchmark: Any) -> BookFigure:
     for offset, (part, colour) in zip((0.27, 0.0, -0.27), PART_COLOURS.items(), strict=True):
         low, mid, high = np.array([ms[head, part] for head in heads]).T
         ax.barh(rows + offset, mid, xerr=[mid - low, high - mid], color=colour, height=0.25,
-                label=PARTS[part], error_kw={"elinewidth": 1, "capsize": 2})
+                label=PARTS[part], error_kw={"elinewidth": 1, "capsize": 2, "ecolor": "0.5"})
     ax.set_yticks(rows, heads)
     ax.set_xlabel("median time per training step (ms)")
     ax.grid(True, axis="x", alpha=0.3, color=DROPPED)
