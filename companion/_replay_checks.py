@@ -57,11 +57,17 @@ def check_built(layer: Any) -> None:
 def check_inputs(layer: Any, kind: str, inputs: Any, mask: Any
                   ) -> tuple[np.ndarray, np.ndarray | None]:
     try:
-        x = np.asarray(inputs, dtype=np.float64)
+        raw = np.asarray(inputs)
     except (TypeError, ValueError) as error:
         raise TypeError(f"expected inputs to be a numeric array (batch_size, timesteps, "
                         f"features), got {type(inputs).__name__}: pass a NumPy array or "
                         "a tensor") from error
+    if raw.dtype.kind not in "biuf":  # Keras refuses complex, object and string arrays
+        raise TypeError(f"expected inputs of real numbers (float, int or bool), got dtype "
+                        f"{raw.dtype}: Keras refuses it too; pass np.asarray(x, "
+                        "dtype='float32') (for complex data, split it into real and "
+                        "imaginary features with np.concatenate([x.real, x.imag], -1))")
+    x = raw.astype(np.float64)
     if x.ndim != 3:
         raise ValueError(f"expected 3-D inputs (batch_size, timesteps, features), got "
                          f"shape {x.shape}: a {kind} reads sequences; if the inputs come "
@@ -130,15 +136,20 @@ def starting_states(layer: Any, kind: str, initial_state: Any, batch: int
     names = STATE_NAMES[kind]
     units = int(layer.cell.units)
     listing = "[" + ", ".join(f"{n}0" for n in names) + "]"
+    if layer.stateful:
+        current = [np.asarray(state.numpy()) for state in layer.states]
+        if current[0].shape[0] != batch:
+            # Keras checks this even when initial_state is given.
+            raise ValueError(f"expected inputs with batch_size {current[0].shape[0]}, the "
+                             f"batch size the stateful {kind} was built for (its states "
+                             f"hold {current[0].shape[0]} rows), got batch_size {batch}: "
+                             "Keras raises 'If an RNN is stateful, the batch size of the "
+                             "input sequences must be the same as the batch size of the "
+                             f"initial state', with or without initial_state; pass "
+                             f"{current[0].shape[0]} samples")
     if initial_state is None:
         if not layer.stateful:
             return None
-        current = [np.asarray(state.numpy()) for state in layer.states]
-        if current[0].shape[0] != batch:
-            raise ValueError(f"expected inputs with batch_size {current[0].shape[0]}, the "
-                             f"batch size of the stateful {kind}'s current states, got "
-                             f"batch_size {batch}: pass {current[0].shape[0]} samples, or "
-                             f"start from other states with initial_state={listing}")
         return [state.astype(np.float64) for state in current]
     given = _state_list(initial_state)
     if len(given) != STATE_COUNT[kind]:

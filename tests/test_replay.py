@@ -356,7 +356,7 @@ def test_rejects_empty_inputs(lstm):
 
 @pytest.mark.keras
 def test_rejects_non_numeric_inputs(lstm):
-    with pytest.raises(TypeError, match="numeric array"):
+    with pytest.raises(TypeError, match="numeric array|real numbers"):
         replay(lstm, [["a", "b", "c"]])
 
 
@@ -531,10 +531,29 @@ def test_stateful_bidirectional_starts_each_direction_from_its_states(keras):
 @pytest.mark.keras
 def test_rejects_a_batch_size_other_than_the_stateful_layers(keras):
     layer = stateful_layer(keras, "GRU")
-    with pytest.raises(ValueError, match=r"batch_size 4, the batch size of the stateful "
-                                         r"GRU's current states, got batch_size 2.*"
-                                         r"initial_state=\[h0\]"):
-        replay(layer, inputs(shape=(2, STEPS, FEATURES)))
+    message = (r"batch_size 4, the batch size the stateful GRU was built for .*got "
+               r"batch_size 2.*with or without initial_state; pass 4 samples")
+    x = inputs(shape=(2, STEPS, FEATURES))
+    with pytest.raises(ValueError, match=message):
+        replay(layer, x)
+    # Keras refuses the batch even with initial_state; so does replay.
+    start = [np.zeros((2, UNITS), dtype="float32")]
+    with pytest.raises(ValueError, match="If an RNN is stateful"):
+        layer(x, initial_state=start)
+    with pytest.raises(ValueError, match=message):
+        replay(layer, x, initial_state=start)
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("dtype", ["complex128", "object", "str"])
+def test_rejects_inputs_keras_refuses(keras, dtype):
+    layer = keras.layers.LSTM(UNITS)
+    layer.build((None, STEPS, FEATURES))
+    x = inputs().astype(dtype)
+    with pytest.raises(Exception):  # noqa: B017 - TensorFlow's error or Keras's ValueError
+        layer(x)
+    with pytest.raises(TypeError, match="expected inputs of real numbers.*got dtype"):
+        replay(layer, x)
 
 
 # ---------------------------------------------------------------- bad initial states
