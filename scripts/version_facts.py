@@ -187,6 +187,8 @@ def first_line(message: str) -> str:
     for line in message.splitlines():
         line = line.strip()
         if line and not line.startswith("Exception encountered when calling"):
+            if len(line) > 200:  # a long message: its first sentence
+                line = re.split(r"(?<=[.:])\s", line, maxsplit=1)[0]
             return line[:200]
     return ""
 

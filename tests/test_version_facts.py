@@ -179,6 +179,12 @@ def test_errors_are_labelled_by_who_raised_them():
                       "The `mask` must be broadcastable to `inputs`.")
     assert version_facts.label_one(softmax)[0] == "ValueError in Softmax"
     assert version_facts.label_one(_raised("TypeError", "odd"))[0] == "TypeError"
+    long = _raised("OperatorNotAllowedInGraphError", "Using a symbolic `tf.Tensor` as a "
+                   "Python `bool` is not allowed. You can attempt the following resolutions "
+                   "to the problem: If you are running in Graph mode, use Eager execution mode or "
+                   "decorate this function with @tf.function.")
+    assert version_facts.label_one(long)[1] == (
+        "Using a symbolic `tf.Tensor` as a Python `bool` is not allowed.")
 
 
 def test_values_and_several_observations_make_one_outcome():
@@ -204,6 +210,10 @@ def test_the_masked_metric_and_embedding_labels():
                 "length 7": _raised("ValueError", "Unrecognized keyword arguments")}
     assert version_facts.label("embedding_input_length", rejected)[0] == (
         "ValueError (unrecognized keyword)")
+    keras2 = {"create": {"value": "Embedding", "warnings": []},
+              "length 7": {"value": [1, 7, 4], "warnings": []}}
+    assert version_facts.label("embedding_input_length", keras2) == (
+        "accepted, ignored", "")
     broken = {"snippet": _raised("NameError", "name 'x' is not defined")}
     assert version_facts.label("masked_metric", broken)[0] == "snippet failed: NameError"
 
