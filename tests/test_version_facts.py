@@ -140,6 +140,56 @@ def test_every_release_a_chapter_names_was_run(document):
                        + "\n".join(unrun))
 
 
+# "before Keras 3.14", "since Keras 3.12", "Keras 3.14 and newer": a cut-off at 3.14.
+CUT_FROM = re.compile(r"\b(?:[Bb]efore|[Ss]ince|[Ss]tarting with) Keras (\d+\.\d+(?:\.\d+)?)"
+                      r"|\bKeras (\d+\.\d+(?:\.\d+)?),? (?:and|or) (?:newer|later|above)")
+# "Keras 3.10 and older": a cut-off after 3.10.
+CUT_AFTER = re.compile(r"\bKeras (\d+\.\d+(?:\.\d+)?),? (?:and|or) (?:older|earlier|below)")
+
+
+def unrun_cutoffs(text: str, runs: list[list[dict]]) -> list[str]:
+    """Cut-offs a sentence states that no fact's runs show as a change.
+
+    "before/since Keras X" needs a fact whose changed_in is X (so the release before
+    X was run too); "Keras X and older" needs a fact whose run X is followed by its
+    changed_in. A two-part X ("3.14") matches any X.* release.
+    """
+    def same(named, release):
+        return release == named or release.split(".")[:2] == named.split(".")
+    wrong = []
+    for match in CUT_FROM.finditer(text):
+        named = match[1] or match[2]
+        if not any(version_facts.changed_in(r) and same(named, version_facts.changed_in(r))
+                   for r in runs):
+            wrong.append(match[0])
+    for match in CUT_AFTER.finditer(text):
+        lines = [[run["keras"] for run in r if not run["keras"].startswith("tf-keras")]
+                 for r in runs]
+        if not any(version_facts.changed_in(r) in line
+                   and line.index(version_facts.changed_in(r)) > 0
+                   and same(match[1], line[line.index(version_facts.changed_in(r)) - 1])
+                   for r, line in zip(runs, lines, strict=True)):
+            wrong.append(match[0])
+    return wrong
+
+
+def test_a_stated_cutoff_is_a_change_the_runs_show(document):
+    runs = [fact["runs"] for fact in document["facts"].values()]
+    wrong = [f"{where}: {cut}" for where, text in _chapter_markdown()
+             for cut in unrun_cutoffs(text, runs)]
+    assert not wrong, ("sentences state a release where a behaviour changed that no "
+                       "version fact shows changing there:\n" + "\n".join(wrong))
+
+
+def test_the_cutoff_check_can_fail():
+    runs = [_runs(("3.10.0", "a"), ("3.11.3", "a"), ("3.12.0", "b"))]
+    assert unrun_cutoffs("Before Keras 3.12, it fails. Keras 3.12 and newer check. "
+                         "Keras 3.11 and older do not.", runs) == []
+    assert unrun_cutoffs("Keras 3.10 and older do not check; since Keras 3.11 they do; "
+                         "Keras 3.13 and newer too.", runs) == [
+        "since Keras 3.11", "Keras 3.13 and newer", "Keras 3.10 and older"]
+
+
 # ------------------------------------------------------------------ the pure functions
 
 def _raised(kind, message):
