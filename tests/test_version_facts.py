@@ -106,12 +106,13 @@ def is_covered(named: str, known: set[str]) -> bool:
 
 
 def _chapter_markdown():
+    """(where, markdown) of every chapter's markdown cells, the .md pages and the README."""
     for path in sorted((booktools.ROOT / "book").glob("*.ipynb")):
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         for number, cell in enumerate(cells):
             if cell["cell_type"] == "markdown":
                 yield f"{path.name} cell {number}", "".join(cell["source"])
-    for path in sorted((booktools.ROOT / "book").glob("*.md")):
+    for path in [*sorted((booktools.ROOT / "book").glob("*.md")), booktools.ROOT / "README.md"]:
         yield path.name, path.read_text(encoding="utf-8")
 
 
