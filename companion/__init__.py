@@ -27,7 +27,7 @@ Keras 2, other backends, fresh processes (``companion.subprocess_run``)
     run_snippet, run_snippets, outcome_grid_figure (figure)
 Figures (``companion.figures``)
     BookFigure, new_figure, unrolled_figure, return_sequences_figure, stacked_figure,
-    encoder_decoder_figure, hidden_states_figure, training_curves_figure,
+    encoder_decoder_figure, same_length_figure, hidden_states_figure, training_curves_figure,
     padded_batch_figure, output_patterns_figure, bidirectional_figure
 """
 

@@ -1,4 +1,4 @@
-"""The book uses one vocabulary: the glossary's (book/glossary.md).
+"""The book uses one vocabulary: the glossary's (book/glossary.ipynb).
 
 An audit found the same things named two ways: "four gates" for an LSTM (it has three
 gates and a candidate: four weight blocks), "returns a list" for the tuple Keras 3
@@ -18,7 +18,7 @@ import booktools
 import pytest
 
 BOOK = booktools.ROOT / "book"
-GLOSSARY = BOOK / "glossary.md"
+GLOSSARY = BOOK / "glossary.ipynb"
 TERMS = {"gate", "candidate", "weight block", "hidden state", "cell state", "carry",
          "sequence output", "fused kernel", "generic loop", "tuple result"}
 
@@ -92,7 +92,7 @@ def test_no_chapter_contradicts_the_glossary(rule):
     check = CHECKS[rule]
     found = [f"{where}: {sentence}" for where, text in chapter_markdown()
              for sentence in sentences(text) if check(sentence)]
-    assert not found, f"{rule} (book/glossary.md):\n" + "\n".join(found)
+    assert not found, f"{rule} (book/glossary.ipynb):\n" + "\n".join(found)
 
 
 @pytest.mark.parametrize(("check", "bad", "good"), [
@@ -139,12 +139,19 @@ def used_terms(text: str) -> list[str]:
             for plain, target in re.findall(r"\{term\}`(?:([^`<]+?)|[^`<]*<([^`>]+)>)`", text)]
 
 
+def glossary_markdown() -> str:
+    """The glossary page's markdown cells, joined."""
+    cells = json.loads(GLOSSARY.read_text(encoding="utf-8"))["cells"]
+    return "\n\n".join("".join(cell["source"]) for cell in cells
+                         if cell["cell_type"] == "markdown")
+
+
 def test_the_glossary_defines_exactly_the_books_terms():
-    assert defined_terms(GLOSSARY.read_text(encoding="utf-8")) == TERMS
+    assert defined_terms(glossary_markdown()) == TERMS
 
 
 def test_every_term_role_names_a_defined_term():
-    defined = defined_terms(GLOSSARY.read_text(encoding="utf-8"))
+    defined = defined_terms(glossary_markdown())
     unknown = [f"{where}: {term}" for where, text in chapter_markdown()
                for term in used_terms(text) if term not in defined]
     assert not unknown, "term roles with no glossary entry:\n" + "\n".join(unknown)
