@@ -144,6 +144,14 @@ def test_stateful_remainder_verdicts_match_fit_evaluate_predict(kind, batch, cou
             assert result.shape == (rows, 3)
             if rows != count:
                 assert f"returns {rows} rows" in report[0].why
+    if count > batch and count % batch == 1:  # "the last B rows: that sample from each state"
+        keras.backend.clear_session()
+        model, full = make(), count - 1
+        rows = model.predict(x, batch_size=batch, verbose=0)[full:]
+        model.get_layer("rnn").reset_state()
+        model.predict(x[:full], batch_size=batch, verbose=0)  # the same states as before
+        again = model.predict(np.repeat(x[full:], batch, axis=0), batch_size=batch, verbose=0)
+        assert np.allclose(rows, again, atol=1e-5)
     if not report.ok:
         rest = count % batch
         assert f"has {rest} sample{'' if rest == 1 else 's'}," in report[0].why
@@ -168,7 +176,14 @@ def _bidirectional_sequence_sliced():
     return keras.Model(inputs, L.Dense(1)(seq[:, -1]))
 
 
+def _two_inputs():
+    first, second = keras.Input((5, 2)), keras.Input((5, 2))
+    merged = L.Concatenate()([L.LSTM(3)(first), L.LSTM(3)(second)])
+    return keras.Model([first, second], L.Dense(1)(merged))
+
+
 CASES = {
+    "one-array-for-two-inputs": (_two_inputs, (4, 5, 2), None),
     "return-state-in-sequential": (lambda: keras.Sequential([
         keras.Input((5, 2)), L.LSTM(3, return_state=True), L.Dense(1)]), (4, 5, 2), None),
     "stateful-without-batch": (lambda: keras.Sequential([

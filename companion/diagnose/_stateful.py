@@ -58,8 +58,10 @@ def remainder_finding(where: str, backend: str, batch: int, count: int) -> Findi
         why = (f"{head}, so fit, evaluate and predict raise an error: on the {backend} "
                "backend Keras checks every batch ('the batch size of the input sequences "
                "must be the same as the batch size of the initial state')")
-    fix = (f"feed a multiple of {batch} samples (drop the last {samples(rest)}, or pad "
-           f"to {math.ceil(count / batch) * batch} and ignore the padded rows), and pass "
+    last = "the last sample" if rest == 1 else f"the last {rest} samples"
+    drop = "" if only else f"drop {last}, or "
+    fix = (f"feed a multiple of {batch} samples ({drop}pad to "
+           f"{math.ceil(count / batch) * batch} and ignore the padded rows), and pass "
            f"batch_size={batch} to fit, evaluate and predict")
     return Finding("stateful-remainder", where, saw, why, fix,
                    keras=tuple(outcomes.items()))
