@@ -5,9 +5,10 @@ Keras side by side").
 ``Bidirectional`` around one) into the ``torch.nn.LSTM``, ``GRU`` or ``RNN`` that computes
 the same thing; :func:`from_torch` goes the other way. What changes on the way:
 
-- Kernels are transposed: Keras multiplies ``x @ kernel`` with a ``(features, gates *
-  units)`` kernel, PyTorch ``weight_ih @ x`` with a ``(gates * units, features)`` weight.
-- Gate order. LSTM: Keras ``i, f, c, o`` and PyTorch ``i, f, g, o`` are the same order
+- Kernels are transposed: Keras multiplies ``x @ kernel`` with a ``(features, blocks *
+  units)`` kernel, PyTorch ``weight_ih @ x`` with a ``(blocks * units, features)`` weight
+  (four weight blocks for LSTM, three for GRU, one for SimpleRNN).
+- Block order. LSTM: Keras ``i, f, c, o`` and PyTorch ``i, f, g, o`` are the same order
   (PyTorch calls the candidate ``g``). GRU: Keras ``z, r, h``, PyTorch ``r, z, n``: the
   first two blocks swap places.
 - Biases. PyTorch has two per layer, ``bias_ih`` and ``bias_hh``. For LSTM and SimpleRNN
@@ -22,7 +23,9 @@ the same thing; :func:`from_torch` goes the other way. What changes on the way:
   ``tanh`` or ``relu`` for ``nn.RNN``. Other Keras activations are rejected.
 
 PyTorch is optional: importing this module does not import it; the two functions do,
-and say how to install it (``pip install torch==2.13.0``, a CPU build) when it is missing.
+and say how to install the release the book pins (``torch==2.13.0``; the book's outputs
+come from its CPU build, ``2.13.0+cpu``, which PyTorch's CPU index serves) when it is
+missing.
 Keras is imported inside :func:`from_torch` only.
 """
 
@@ -35,7 +38,7 @@ import numpy as np
 from companion import _replay_checks as check
 from companion import _validate as v
 
-INSTALL = "pip install torch==2.13.0"
+INSTALL = "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"
 #: Keras layer class -> PyTorch module class name, and the number of gate blocks.
 TORCH_CLASS = {"LSTM": "LSTM", "GRU": "GRU", "SimpleRNN": "RNN"}
 GATES = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}
@@ -50,14 +53,14 @@ def import_torch(caller: str) -> Any:
         import torch
     except ImportError as error:
         raise ImportError(f"{caller} needs PyTorch, which is not installed in this "
-                          f"environment: run `{INSTALL}` (the CPU build; a newer or "
-                          "unpinned request may pull a CUDA build of several GB), then "
-                          "restart the kernel") from error
+                          f"environment: run `{INSTALL}` (the CPU build of the pinned "
+                          "release, from PyTorch's CPU index, which the book's outputs come "
+                          "from), then restart the kernel") from error
     return torch
 
 
 def _reorder(matrix: np.ndarray, kind: str) -> np.ndarray:
-    """Swap gate blocks along axis 0 between Keras's and PyTorch's order."""
+    """Swap weight blocks along axis 0 between Keras's and PyTorch's order."""
     blocks = np.split(matrix, GATES[kind], axis=0)
     return np.concatenate([blocks[i] for i in TORCH_ORDER[kind]], axis=0)
 
@@ -138,7 +141,8 @@ def to_torch(layer: Any, *, batch_first: bool = True) -> Any:
     Raises
     ------
     ImportError
-        If PyTorch is not installed (the message says ``pip install torch==2.13.0``).
+        If PyTorch is not installed (the message gives the ``pip install torch==2.13.0``
+        command with PyTorch's CPU index).
     TypeError
         If ``layer`` is not one of the accepted Keras layers, or ``batch_first`` is not
         a bool.
