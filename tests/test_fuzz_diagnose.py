@@ -11,7 +11,9 @@ stateful-remainder finding, including the rows ``predict`` returns.
 
 from __future__ import annotations
 
+import ast
 import math
+import re
 import warnings
 
 import numpy as np
@@ -241,3 +243,48 @@ def test_stack_spec_findings_say_what_keras_does_and_are_labelled_right(name):
     assert report[0].keras == (("build", "raises"),)
     keras.backend.clear_session()
     assert _outcome(keras_stack(specs, (10, 3)))[0] == "raises"
+
+
+def test_unbuilt_model_fed_a_2d_array_raises_as_said():
+    def make():
+        return keras.Sequential([L.LSTM(3), L.Dense(1)])
+    report = _check_claims(make, np.zeros((4, 10), dtype="float32"), model=make())
+    assert report.checks == ("input-shape",) and "expected ndim=3" in report[0].why
+
+
+def test_missing_features_axis_then_both_ranks_fail_as_said():
+    make = _stack(lambda: [L.LSTM(3), L.Dense(1)], (10, 1))
+    report = diagnose(make(), np.zeros((4, 10)))
+    assert "Cannot take the length of shape with unknown rank" in report[0].why
+    model = make()
+    model.predict(np.zeros((4, 10)), verbose=0)
+    with pytest.raises(ValueError, match="Cannot take the length of shape with unknown rank"):
+        model.predict(np.zeros((4, 10, 1)), verbose=0)
+
+
+@pytest.mark.parametrize(("output", "target"), [((10, 1), (1,)), ((10, 1), ()),
+                                                 ((1,), (10, 1)), ((3,), (1,))])
+def test_broadcast_findings_give_the_shape_keras_averages_over(output, target):
+    """'mse raises no error: it broadcasts targets A against the output B to C': the
+    loss Keras computes is the mean of the squared differences over shape C."""
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=(4, *target)).astype("float32")
+    p = rng.normal(size=(4, *output)).astype("float32")
+    report = diagnose(_head(output)(), np.zeros((4, 3, 2), dtype="float32"), y, "mse")
+    why = report[0].why if not report.ok else ""
+    loss = float(keras.losses.MeanSquaredError()(y, p))
+    assert "raises no error: it broadcasts targets" in why, str(report)
+    tail = why.split("broadcasts targets ")[1]
+    ys, ps, shape = (ast.literal_eval(text) for text in
+                     re.findall(r"\([0-9, None]*\)", tail)[:3])
+    y_lined, p_lined = y.reshape(ys), p.reshape(ps)  # the squeeze Keras did first
+    assert np.broadcast_shapes(y_lined.shape, p_lined.shape) == shape
+    assert abs(loss - np.mean((y_lined - p_lined) ** 2)) < 1e-5
+
+
+def test_dropped_mask_comes_with_only_a_warning_as_said():
+    make = CASES["mask-into-flatten"][0]
+    with pytest.warns(UserWarning, match="does not support masking"):
+        model = make()
+    report = diagnose(model)
+    assert report.checks == ("mask-dropped",) and "only a warning" in report[0].why
