@@ -3,7 +3,7 @@
 Introduced in the chapter "Return every hidden state" (as part of :func:`companion.replay`)
 and extended in "Return the final states too": the loop starts from given states and can
 hand back the states of every timestep, not only the last ones. One function per cell
-type whose body is the cell's equations, in Keras's gate order; :func:`run_layer` applies
+type whose body is the cell's equations, in Keras's weight-block order; :func:`run_layer` applies
 masks the way Keras 3 does (see :mod:`companion.numpy_replay`). NumPy only, no Keras.
 """
 
@@ -45,11 +45,11 @@ ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 
 @dataclass(frozen=True)
 class CellWeights:
-    """A cell's weights, one block per gate, and its activations as NumPy functions.
+    """A cell's weights, one weight block per gate or candidate, and its activations.
 
-    Keras stores each kernel as one matrix with the gate blocks side by side along the
+    Keras stores each kernel as one matrix with the weight blocks side by side along the
     last axis, in the order ``i, f, c, o`` (LSTM), ``z, r, h`` (GRU) or a single block
-    (SimpleRNN). Here they are split: ``kernels[g]`` is the input kernel of gate ``g``,
+    (SimpleRNN). Here they are split: ``kernels[g]`` is the input kernel of block ``g``,
     ``(features, units)``; ``recurrent_kernels[g]`` is ``(units, units)``;
     ``biases[g]`` is ``(units,)`` (zeros when ``use_bias=False``). ``recurrent_biases``
     holds the GRU's second bias (``reset_after=True``), zeros otherwise.
@@ -89,7 +89,8 @@ def simple_rnn_step(x_t: np.ndarray, states: list[np.ndarray], w: CellWeights
 
 def gru_step(x_t: np.ndarray, states: list[np.ndarray], w: CellWeights
              ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """One timestep of GRU. Gates in Keras's order: z (update), r (reset), h (candidate).
+    """One timestep of GRU. Blocks in Keras's order: z (update gate), r (reset gate), h
+    (candidate).
 
     ``reset_after=True`` (Keras's default) applies the reset gate after the recurrent
     matrix product, which has its own bias; ``reset_after=False`` applies it to
@@ -112,7 +113,8 @@ def gru_step(x_t: np.ndarray, states: list[np.ndarray], w: CellWeights
 
 def lstm_step(x_t: np.ndarray, states: list[np.ndarray], w: CellWeights
               ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """One timestep of LSTM. Gates in Keras's order: i (input), f (forget), c, o (output).
+    """One timestep of LSTM. Blocks in Keras's order: i (input gate), f (forget gate),
+    c (candidate), o (output gate).
 
     The state is ``[h, c]``: the hidden state ``h`` (also the output) and the cell
     state ``c``.
