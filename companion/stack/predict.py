@@ -30,7 +30,10 @@ def predict_stack(input_shape: Sequence[int | None], layers: Sequence[Mapping[st
     input_shape : tuple
         ``(batch_size, timesteps, features)``, ``None`` allowed for the first two; or
         ``(timesteps, features)`` as given to ``keras.Input(shape=...)``, in which case
-        ``batch_size`` is ``None``.
+        ``batch_size`` is ``None``. When the first layer is an ``Embedding``, the input
+        is integer ids: ``(batch_size, timesteps)``, or ``(timesteps,)`` as given to
+        ``keras.Input(shape=...)``; a 3-D ``(batch_size, timesteps, k)`` is followed as
+        Keras follows it (the ``Embedding`` returns 4-D).
     layers : list of dict
         One dict per layer, in order. ``"layer"`` names the kind:
 
@@ -42,7 +45,12 @@ def predict_stack(input_shape: Sequence[int | None], layers: Sequence[Mapping[st
           ``(batch_size, timesteps, features) -> (batch_size, timesteps, units)``;
         - ``{"layer": "TimeDistributed", "units": 1}``: ``TimeDistributed(Dense(1))``;
         - ``{"layer": "RepeatVector", "n": 5}``, ``{"layer": "Flatten"}`` and
-          ``{"layer": "Dropout"}`` (optional ``rate``; the shape is kept).
+          ``{"layer": "Dropout"}`` (optional ``rate``; the shape is kept);
+        - ``{"layer": "Embedding", "input_dim": 1000, "output_dim": 16}``, first layer
+          only, optional ``mask_zero`` (``False``; it changes no shape): each id becomes
+          a vector of ``output_dim`` numbers, ``(batch_size, timesteps) ->
+          (batch_size, timesteps, output_dim)``, with ``input_dim * output_dim``
+          parameters whatever ``timesteps`` is.
 
     Returns
     -------
@@ -58,7 +66,7 @@ def predict_stack(input_shape: Sequence[int | None], layers: Sequence[Mapping[st
         value has the wrong type (``units=3.0``, ``return_sequences="yes"``).
     ValueError
         If a spec names an unknown layer or key, misses a required key, or a size is
-        not positive.
+        not positive; or an ``Embedding`` is not the first layer.
 
     Examples
     --------
@@ -85,9 +93,20 @@ def predict_stack(input_shape: Sequence[int | None], layers: Sequence[Mapping[st
     False
     >>> print(trace.rows[1].problem)
     expected 3-D input (batch_size, timesteps, features), got (None, 64): set return_sequences=True on layer 1 (LSTM)
+
+    Integer ids of 20 timesteps through an ``Embedding`` into an LSTM:
+
+    >>> predict_stack((20,), [{"layer": "Embedding", "input_dim": 1000, "output_dim": 16},
+    ...                       {"layer": "LSTM", "units": 32}])
+    #  layer      output shape    params
+    ------------------------------------
+    1  Embedding  (None, 20, 16)  16,000
+    2  LSTM       (None, 32)       6,272
+    ------------------------------------
+    Total params: 22,272
     """  # noqa: E501
-    current: Shape | tuple[Shape, ...] = _stack_input_shape(input_shape)
     specs = _parse_layers(layers)
+    current: Shape | tuple[Shape, ...] = _stack_input_shape(input_shape, specs[0])
     rows: list[ShapeRow] = []
     failed = False
     for index, spec in enumerate(specs, start=1):
@@ -116,10 +135,16 @@ def _predict_layer(spec: _Spec, current: Any, before: list[_Spec]) -> tuple[Any,
             "Bidirectional layer with merge_mode=None: set merge_mode=\"concat\" (or "
             "\"sum\", \"mul\", \"ave\") on that layer")
     kind = spec.kind
+    if kind == "Embedding":
+        # One vector of output_dim numbers per id: the ids' shape gains a last axis.
+        return (*current, spec.get("output_dim")), spec.get("input_dim") * spec.get(
+            "output_dim")
     if kind in v.LAYERS:
         if len(current) != 3:
+            fix = (_squeeze_ids(before) if len(current) > 3 else None) or \
+                _needs_sequences(before)
             raise _Problem(f"expected 3-D input (batch_size, timesteps, features), got "
-                           f"{current!r}: {_needs_sequences(before)}")
+                           f"{current!r}: {fix}")
         _known_features(current)
         flags = {key: spec.get(key) for key in ("bidirectional", "use_bias", "reset_after")}
         shape = rnn_output_shape(current, spec.get("units"), layer=kind,
@@ -171,6 +196,17 @@ def _needs_sequences(before: list[_Spec]) -> str:
         return f"set return_sequences=True on layer {index} ({spec.label})"
     return ("this layer needs a timesteps axis: put RepeatVector(n) before it to repeat "
             "each vector n times")
+
+
+def _squeeze_ids(before: list[_Spec]) -> str | None:
+    source = _source(before)
+    if source is None or source[1].kind != "Embedding":
+        return None
+    index = source[0]
+    return (f"the ids reaching the Embedding (layer {index}) have an extra axis, so it "
+            "returns 4-D: give it ids shaped (batch_size, timesteps), for example "
+            "x[..., 0] for ids shaped (batch_size, timesteps, 1), and declare "
+            "keras.Input(shape=(timesteps,))")
 
 
 def _needs_vector(before: list[_Spec]) -> str:
