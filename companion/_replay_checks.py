@@ -32,19 +32,51 @@ def keras_for(layer: Any) -> Any:
     return keras
 
 
-def kind_of(keras: Any, layer: Any, *, wrapped: bool = False) -> str:
-    """``"SimpleRNN"``, ``"GRU"`` or ``"LSTM"`` for a built layer of those classes, else raise."""
+def kind_of(keras: Any, layer: Any, *, wrapped: bool = False, generic: bool = False) -> str:
+    """``"SimpleRNN"``, ``"GRU"`` or ``"LSTM"`` for a built layer of those classes, else raise.
+
+    With ``generic=True`` a ``keras.layers.RNN`` whose cell is exactly one of Keras's
+    ``SimpleRNNCell``, ``GRUCell`` or ``LSTMCell`` counts as the matching layer (it runs
+    the same equations); stacked cells and cells of your own are refused by name.
+    """
     for name in ("SimpleRNN", "GRU", "LSTM"):
         if isinstance(layer, getattr(keras.layers, name)):
             kind = name
             break
     else:
-        inside = " inside Bidirectional" if wrapped else ""
-        raise TypeError(f"expected one of {', '.join(ACCEPTED)}, got "
-                        f"{type(layer).__name__}{inside}: replay supports the built-in "
-                        "Keras recurrent layers, optionally wrapped in Bidirectional")
+        if generic and not wrapped and isinstance(layer, keras.layers.RNN):
+            kind = _kind_of_cell(keras, layer.cell)
+        else:
+            inside = " inside Bidirectional" if wrapped else ""
+            extra = (", and keras.layers.RNN(cell) with one built-in cell" if generic
+                     else "")
+            raise TypeError(f"expected one of {', '.join(ACCEPTED)}, got "
+                            f"{type(layer).__name__}{inside}: replay supports the built-in "
+                            "Keras recurrent layers, optionally wrapped in Bidirectional"
+                            f"{extra}")
     check_built(layer)
     return kind
+
+
+#: Keras's cell classes whose equations the replay knows, and the layer each matches.
+CELLS = {"SimpleRNNCell": "SimpleRNN", "GRUCell": "GRU", "LSTMCell": "LSTM"}
+
+
+def _kind_of_cell(keras: Any, cell: Any) -> str:
+    """The layer kind of one built-in cell (its exact class, not a subclass), else raise."""
+    if isinstance(cell, keras.layers.StackedRNNCells):
+        inner = ", ".join(type(c).__name__ for c in cell.cells)
+        raise TypeError(f"expected keras.layers.RNN with one cell, got stacked cells "
+                        f"[{inner}] (RNN([...]) or StackedRNNCells): replay runs one cell; "
+                        "build one RNN layer per cell, each with return_sequences=True "
+                        "except the last, to replay them one after the other")
+    for name, kind in CELLS.items():
+        if type(cell) is getattr(keras.layers, name):
+            return kind
+    raise TypeError(f"expected keras.layers.RNN with a {', '.join(CELLS)}, got a cell of "
+                    f"class {type(cell).__name__}: replay knows the equations of Keras's "
+                    "built-in cells only (a subclass or a cell of your own may compute "
+                    "anything); run your layer with Keras instead")
 
 
 def check_built(layer: Any) -> None:

@@ -71,9 +71,12 @@ def replay(layer: Any, inputs: Any, mask: Any = None, *, initial_state: Any = No
 
     Parameters
     ----------
-    layer : keras.layers.SimpleRNN, GRU, LSTM or Bidirectional
+    layer : keras.layers.SimpleRNN, GRU, LSTM, Bidirectional or RNN
         A built layer (called once, or built with ``layer.build(input_shape)``).
         ``Bidirectional`` may wrap any of the three, with any ``merge_mode``.
+        ``keras.layers.RNN(cell)`` is accepted when ``cell`` is exactly one of Keras's
+        ``SimpleRNNCell``, ``GRUCell`` or ``LSTMCell`` (chapter "Step through a sequence
+        with cells"); stacked cells and cells of your own raise ``TypeError``.
         Activations are recognised by identity with Keras's own ``tanh``, ``sigmoid``,
         ``relu`` and ``linear``; anything else is rejected. ``dropout`` and
         ``recurrent_dropout`` are ignored: they only act in training, and the replay is
@@ -103,7 +106,8 @@ def replay(layer: Any, inputs: Any, mask: Any = None, *, initial_state: Any = No
     Raises
     ------
     TypeError
-        If ``layer`` is not one of the accepted classes, or ``inputs``, ``mask`` or an
+        If ``layer`` is not one of the accepted classes (an ``RNN`` with stacked cells or
+        a cell of your own included), or ``inputs``, ``mask`` or an
         initial state is not a numeric (or, for the mask, boolean) array.
     ValueError
         If the layer is not built or uses an unsupported activation; if ``inputs`` is
@@ -132,7 +136,7 @@ def replay(layer: Any, inputs: Any, mask: Any = None, *, initial_state: Any = No
     keras = check.keras_for(layer)
     if isinstance(layer, keras.layers.Bidirectional):
         return _replay_bidirectional(keras, layer, inputs, mask, initial_state)
-    kind = check.kind_of(keras, layer)
+    kind = check.kind_of(keras, layer, generic=True)
     x, m = check.check_inputs(layer, kind, inputs, mask)
     start = check.starting_states(layer, kind, initial_state, x.shape[0])
     output, states = _replay_one(keras, layer, kind, x, m, start)
@@ -178,7 +182,7 @@ def replay_states(layer: Any, inputs: Any, mask: Any = None, *, initial_state: A
         raise TypeError("expected a SimpleRNN, GRU or LSTM, got Bidirectional: call "
                         "replay_states on each direction, layer.forward_layer and "
                         "layer.backward_layer (whose steps run from the end)")
-    kind = check.kind_of(keras, layer)
+    kind = check.kind_of(keras, layer, generic=True)
     x, m = check.check_inputs(layer, kind, inputs, mask)
     start = check.starting_states(layer, kind, initial_state, x.shape[0])
     per_step = [states for _, states in time_steps(

@@ -283,10 +283,10 @@ def test_rejects_other_layers_naming_the_accepted_ones(keras):
     dense.build((None, 3))
     with pytest.raises(TypeError, match="SimpleRNN, GRU, LSTM, Bidirectional, got Dense"):
         replay(dense, inputs())
-    generic = keras.layers.RNN(keras.layers.LSTMCell(2))
-    generic.build((None, None, FEATURES))
-    with pytest.raises(TypeError, match="got RNN"):
-        replay(generic, inputs())
+    stacked = keras.layers.RNN([keras.layers.LSTMCell(2), keras.layers.GRUCell(2)])
+    stacked.build((None, None, FEATURES))
+    with pytest.raises(TypeError, match="got stacked cells"):
+        replay(stacked, inputs())
     wrapped = keras.layers.Bidirectional(keras.layers.RNN(keras.layers.GRUCell(2)))
     wrapped.build((None, None, FEATURES))
     with pytest.raises(TypeError, match="got RNN inside Bidirectional"):

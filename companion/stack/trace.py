@@ -27,9 +27,11 @@ def trace_shapes(model: Any) -> ShapeTrace:
     -------
     ShapeTrace
         One row per layer: the class label (``"Bidirectional(LSTM)"``,
-        ``"TimeDistributed(Dense)"``), the output shape as a tuple (a tuple of tuples
-        for several outputs) and ``layer.count_params()``. Layer names, which come from
-        global counters, are in ``trace.names`` and not in the table.
+        ``"TimeDistributed(Dense)"``, ``"RNN(LSTMCell)"``, ``"RNN([LSTMCell, GRUCell])"``
+        for stacked cells, whose ``return_state=True`` outputs are flattened in order:
+        the output, then every cell's states, first cell first), the output shape as a
+        tuple (a tuple of tuples for several outputs) and ``layer.count_params()``. Layer
+        names, which come from global counters, are in ``trace.names`` and not in the table.
 
     Raises
     ------
@@ -91,6 +93,11 @@ def _label(keras: Any, layer: Any) -> str:
         return f"Bidirectional({type(layer.forward_layer).__name__})"
     if isinstance(layer, keras.layers.TimeDistributed):
         return f"TimeDistributed({type(layer.layer).__name__})"
+    if type(layer) is keras.layers.RNN:  # the generic layer: name the cell(s) it loops over
+        cell = layer.cell
+        if isinstance(cell, keras.layers.StackedRNNCells):
+            return f"RNN([{', '.join(type(each).__name__ for each in cell.cells)}])"
+        return f"RNN({type(cell).__name__})"
     return type(layer).__name__
 
 
