@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_replay import randomize  # tests/ is on sys.path under pytest
 
 from companion.numpy_replay import replay, replay_states
 
@@ -20,13 +21,6 @@ TOLERANCE = {"atol": 1e-5, "rtol": 1e-5}
 @pytest.fixture(scope="module")
 def keras():
     return pytest.importorskip("keras")
-
-
-def randomize(layer, seed):
-    rng = np.random.default_rng(seed)
-    layer.set_weights([rng.normal(scale=0.6, size=w.shape).astype("float32")
-                       for w in layer.get_weights()])
-    return layer
 
 
 def as_tuple(result):
