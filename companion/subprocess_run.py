@@ -1,24 +1,26 @@
 """Run a snippet of Python in a fresh process, under a chosen Keras, and get its result.
 
-Introduced in Part III, "From Keras 2 to Keras 3, for recurrent code", and used again by
-"The same shapes on every Keras 3 backend" and "The fused GPU kernel and what switches it
-off". A process imports Keras once, with one backend (``KERAS_BACKEND``) and one major
-version (``TF_USE_LEGACY_KERAS=1`` makes ``tf.keras`` Keras 2, from the ``tf-keras``
-package), so a notebook whose kernel runs Keras 3 on TensorFlow needs another process to
-show Keras 2, JAX or PyTorch. :func:`run_snippet` starts that process with the quiet
-TensorFlow variables of :mod:`companion.session`, runs the snippet, and hands back the
-value the snippet stores in ``result``, through JSON. :func:`run_snippets` runs several,
-one per backend, all at once by default: the wait is the slowest child's, not the sum
-(each child spends seconds importing its framework), and the memory is the sum of the
-children's (about 0.4 GB for JAX and 0.5 GB for PyTorch), so ``parallel=False`` runs
+Introduced in Part III, "Port recurrent code from Keras 2 to Keras 3", and used again by
+"Check the same shapes on the TensorFlow, JAX and PyTorch backends" and "Find what
+switches off the fused GPU kernel". A process imports Keras 3 once, with one backend
+(``KERAS_BACKEND``), and binds ``tf.keras`` to one Keras (``TF_USE_LEGACY_KERAS=1``
+makes it Keras 2, from the ``tf-keras`` package; ``import tf_keras`` beside ``import
+keras`` works in any process). So a notebook whose kernel runs Keras 3 on TensorFlow
+needs another process to show JAX or PyTorch, or code written against ``tf.keras`` as
+Keras 2. :func:`run_snippet` starts that process with the quiet TensorFlow variables of
+:mod:`companion.session`, runs the snippet, and hands back the value the snippet stores
+in ``result``, through JSON. :func:`run_snippets` runs several, one per backend, all at
+once by default: the wait is the slowest child's, not the sum (each child spends seconds
+importing its framework), and the memory is the sum of the children's (a few hundred MB
+each for JAX and PyTorch, more with what the snippet builds), so ``parallel=False`` runs
 them one after another where memory is short.
 
 A child imports only what its backend needs: by default the other backends' packages and
 Matplotlib cannot be imported there (see :func:`blocked_imports`). Keras 3 imports them
 when they are installed, to check a type (a ``Bidirectional`` layer asks whether its
 argument is a ``tf.TensorShape``) or for a plotting helper, which costs a JAX or PyTorch
-process about half a gigabyte and seconds. The child exits as soon as it has written its
-result, without the clean-up of the frameworks it loaded.
+process memory and seconds. The child exits as soon as it has written its result,
+without the clean-up of the frameworks it loaded.
 
 Inside the snippet two helpers are defined: ``outcome(function)`` calls ``function()``
 and returns ``{"value": ...}`` or ``{"error": "ValueError", "message": ...}``, with any

@@ -1,8 +1,9 @@
-"""The shape calculator and the NumPy replay under every Keras 3 backend, and Keras 2.
+"""The shape calculator and the NumPy replay under the TensorFlow, JAX and PyTorch
+backends, and Keras 2.
 
-Part III's chapters "The same shapes on every Keras 3 backend" and "From Keras 2 to
-Keras 3, for recurrent code" rest on these. Each backend needs its own process (Keras
-fixes its backend at import), so each test runs one snippet with
+Part III's chapters "Check the same shapes on the TensorFlow, JAX and PyTorch backends"
+and "Port recurrent code from Keras 2 to Keras 3" rest on these. Each backend needs its
+own process (Keras fixes its backend at import), so each test runs one snippet with
 :func:`companion.run_snippet`: the shape table and the replay in the same process, so
 each backend is imported once. The TensorFlow backend is the test suite's own (the
 in-process suites ``test_shapes.py`` and ``test_replay.py`` check both under it), so it

@@ -1,9 +1,9 @@
 """A grid of outcomes, one row per case and one column per Keras: Part III's figure.
 
-Introduced in Part III ("Bridges"): "From Keras 2 to Keras 3, for recurrent code" draws
-which idioms each Keras accepts, "The same shapes on every Keras 3 backend" whether each
-backend agrees with the shape calculator and the NumPy replay, and "The fused GPU kernel
-and what switches it off" where each backend's check allows the fused path.
+Introduced in Part III ("Bridges"): "Port recurrent code from Keras 2 to Keras 3" draws
+which idioms each Keras accepts, "Check the same shapes on the TensorFlow, JAX and PyTorch
+backends" whether each backend agrees with the shape calculator and the NumPy replay, and
+"Find what switches off the fused GPU kernel" which backend function ran for each setting.
 """
 
 from __future__ import annotations
