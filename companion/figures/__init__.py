@@ -28,6 +28,7 @@ from companion.figures._base import (  # noqa: F401
 )
 from companion.figures.bidirectional import bidirectional_figure  # noqa: F401
 from companion.figures.bridges import kernel_layout_figure, torch_returns_figure  # noqa: F401
+from companion.figures.cells import cell_step_figure  # noqa: F401
 from companion.figures.cost import cost_scaling_figure, step_breakdown_figure  # noqa: F401
 from companion.figures.data import hidden_states_figure, training_curves_figure  # noqa: F401
 from companion.figures.diagnose import bidirectional_slice_figure  # noqa: F401
