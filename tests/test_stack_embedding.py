@@ -62,7 +62,7 @@ tails = st.lists(st.one_of(
 ), max_size=2)
 
 
-@settings(max_examples=30)
+@settings(max_examples=40)
 @given(batch=st.one_of(st.none(), st.integers(1, 4)),
        steps=st.one_of(st.none(), st.integers(1, 6)),
        input_dim=st.integers(1, 300), output_dim=st.integers(1, 20),
@@ -79,8 +79,10 @@ def test_embedding_stacks_agree_with_keras(keras, batch, steps, input_dim, outpu
         assert predicted == built
     else:
         assert not predicted.ok
-        assert "expected ndim=3" in error
-        assert "expected 3-D input" in predicted.problem
+        failing = next(row.index for row in predicted.rows if row.problem is not None)
+        received = predicted.rows[failing - 2].output_shape
+        assert f"expected ndim=3, found ndim={len(received)}" in error
+        assert f"{received!r}" in predicted.problem
 
 
 @settings(max_examples=15)
@@ -146,3 +148,13 @@ def test_trace_shapes_reads_an_embedding_model(keras):
                                (2, "GRU", (None, 3), 3 * 3 * (6 + 3 + 2), None)]
     assert trace == predict_stack((None,), [embedding(100, 6, mask_zero=True),
                                             {"layer": "GRU", "units": 3}])
+
+
+def test_diagnose_does_not_call_the_4d_embedding_output_a_missing_time_axis():
+    import companion
+
+    specs = [embedding(), {"layer": "LSTM", "units": 4}]
+    diagnosis = companion.diagnose(specs, input_shape=(None, 7, 1))
+    text = str(diagnosis)
+    assert "layer 2 (LSTM)" in text and "x[..., 0]" in text
+    assert "no time axis" not in text and "ndim=2" not in text

@@ -140,11 +140,12 @@ def _predict_layer(spec: _Spec, current: Any, before: list[_Spec]) -> tuple[Any,
         return (*current, spec.get("output_dim")), spec.get("input_dim") * spec.get(
             "output_dim")
     if kind in v.LAYERS:
+        if len(current) > 3 and _squeeze_ids(before):
+            raise _Problem(f"got {len(current)}-D input {current!r} where 3-D (batch_size, "
+                           f"timesteps, features) is expected: {_squeeze_ids(before)}")
         if len(current) != 3:
-            fix = (_squeeze_ids(before) if len(current) > 3 else None) or \
-                _needs_sequences(before)
             raise _Problem(f"expected 3-D input (batch_size, timesteps, features), got "
-                           f"{current!r}: {fix}")
+                           f"{current!r}: {_needs_sequences(before)}")
         _known_features(current)
         flags = {key: spec.get(key) for key in ("bidirectional", "use_bias", "reset_after")}
         shape = rnn_output_shape(current, spec.get("units"), layer=kind,
