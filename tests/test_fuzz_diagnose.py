@@ -154,6 +154,12 @@ def test_stateful_remainder_verdicts_match_fit_evaluate_predict(kind, batch, cou
         model.predict(x[:full], batch_size=batch, verbose=0)  # the same states as before
         again = model.predict(np.repeat(x[full:], batch, axis=0), batch_size=batch, verbose=0)
         assert np.allclose(rows, again, atol=1e-5)
+    if count == 1 < batch:  # "after one full-batch predict, B rows instead"
+        keras.backend.clear_session()
+        model = make()
+        model.predict(np.repeat(x, batch, axis=0), batch_size=batch, verbose=0)
+        assert model.predict(x, batch_size=batch, verbose=0).shape == (batch, 3)
+        assert f"predict returns {batch} rows for the one sample" in report[0].why
     if not report.ok:
         rest = count % batch
         assert f"has {rest} sample{'' if rest == 1 else 's'}," in report[0].why

@@ -7,7 +7,9 @@ SimpleRNN (``tests/test_fuzz_diagnose.py`` runs it again against every finding):
   states. ``fit`` and ``evaluate`` raise no error (with a loss that broadcasts, such as
   ``mse``), and ``predict`` returns ``B`` rows for that one sample, ``ceil(N / B) * B``
   rows in all, unless that batch is the only one (``N = 1``): then ``predict`` raises
-  Keras's own batch-size check.
+  Keras's own batch-size check on a model that has not yet predicted on a full batch
+  (after one such call TensorFlow recompiles the step with an open batch size, and
+  ``predict`` returns ``B`` rows).
 - TensorFlow, a last batch of 2 or more samples: ``fit``, ``evaluate`` and ``predict``
   raise (TensorFlow's ``Incompatible shapes``, or Keras's check when it is the only
   batch).
@@ -42,7 +44,9 @@ def remainder_finding(where: str, backend: str, batch: int, count: int) -> Findi
         outcomes = {"fit": "runs", "evaluate": "runs",
                     "predict": "raises" if only else "runs"}
         what = ("predict raises Keras's check 'the batch size of the input sequences must "
-                "be the same as the batch size of the initial state'" if only else
+                "be the same as the batch size of the initial state' on a model that has "
+                f"not yet predicted on a full batch (after one such call, predict returns "
+                f"{batch} rows for the one sample instead)" if only else
                 f"predict silently returns {rows} rows for {samples(count)}, the last "
                 f"{batch} of them that one sample run from each stored state")
         why = (f"{head}. TensorFlow broadcasts the single sample against the {batch} "
