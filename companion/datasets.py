@@ -127,9 +127,9 @@ def make_per_timestep_labels(n_samples: int = 512, timesteps: int = 20, *,
                              seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Random walks of -1/+1 steps, labelled at every step: is the walk above zero?
 
-    A label at every timestep that needs memory of the past: the current step alone
-    cannot tell whether the running sum is positive, so the task suits a recurrent layer
-    with ``return_sequences=True``.
+    A label at every timestep that needs memory of the past: after the first step, the
+    current step alone cannot tell whether the running sum is positive, so the task suits
+    a recurrent layer with ``return_sequences=True``.
 
     Parameters
     ----------
