@@ -140,3 +140,19 @@ def test_trace_shapes_names_the_cells_and_reads_keras_shapes(
     top = (None, timesteps, units[len(cells) - 1]) if return_sequences else (
         None, units[len(cells) - 1])
     assert shapes[0] == top
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_rnn_of_a_cell_starts_from_initial_state_or_its_stateful_states(keras, cell):
+    x = np.random.default_rng(5).normal(size=(2, 4, 3)).astype("float32")
+    layer = keras.layers.RNN(getattr(keras.layers, cell)(3), stateful=True)
+    layer.build((2, None, 3))
+    randomize(layer, 6)
+    layer(x)  # the layer now holds the states after x
+    np.testing.assert_allclose(replay(layer, x), np.asarray(layer(x)), **TOLERANCE)
+    plain = keras.layers.RNN(getattr(keras.layers, cell)(3))
+    plain.build((None, None, 3))
+    plain.set_weights(layer.get_weights())
+    start = [np.full((2, 3), 0.5, "float32")] * (2 if cell == "LSTMCell" else 1)
+    np.testing.assert_allclose(replay(plain, x, initial_state=start),
+                               np.asarray(plain(x, initial_state=start)), **TOLERANCE)
