@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import companion
-from companion.diagnose import CHECKS, Diagnosis, Finding, diagnose
+from companion.diagnose import CHECKS, Diagnosis, Finding, ModelFileError, diagnose
 from companion.diagnose._targets import (
     ELEMENTWISE,
     SPARSE,
@@ -231,7 +231,8 @@ def test_stack_spec_takes_its_input_shape_from_x_and_checks_targets():
 
 
 @pytest.mark.parametrize(("args", "kwargs", "error", "match"), [
-    (("model",), {}, TypeError, "expected a Keras model or a list of layer specs"),
+    ((b"model",), {}, TypeError, "expected a Keras model or a list of layer specs"),
+    (("model",), {}, ModelFileError, "model: no such file"),
     ((42,), {}, TypeError, "expected a Keras model"),
     (([{"layer": "LSTM", "units": 2}],), {}, ValueError, "needs its input shape"),
     (([{"layer": "LSTM", "units": 2}], [1, 2]), {}, TypeError, "expected x to be an array"),

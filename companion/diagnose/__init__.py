@@ -13,16 +13,20 @@ The module is callable, so ``companion.diagnose(model)`` works even after
 
 from __future__ import annotations
 
+import os
 import sys
 import types
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from companion.diagnose import _model
+from companion.diagnose._file import ModelFileError, load_model_file
 from companion.diagnose._report import CHECKS, Diagnosis, Finding
+from companion.diagnose._slices import check_bidirectional_slices
 from companion.diagnose._targets import check_targets, loss_name
 
-__all__ = ["CHECKS", "Diagnosis", "Finding", "diagnose"]
+__all__ = ["CHECKS", "Diagnosis", "Finding", "ModelFileError", "diagnose", "diagnose_file"]
 
 Shape = tuple[Any, ...]
 
@@ -33,9 +37,10 @@ def diagnose(model: Any, x: Any = None, y: Any = None, loss: Any = None, *,
 
     Parameters
     ----------
-    model : keras.Model or list of dict
-        A Keras model (``keras.Sequential`` or functional, built or not), or a stack
-        spec as :func:`companion.predict_stack` takes it, for a stack Keras cannot build.
+    model : keras.Model, list of dict, or path
+        A Keras model (``keras.Sequential`` or functional, built or not), a stack
+        spec as :func:`companion.predict_stack` takes it, for a stack Keras cannot build,
+        or the path of a saved ``.keras`` file (loaded as :func:`diagnose_file` does).
     x : array or list of arrays, optional
         A batch of inputs (anything with a ``.shape``): checked against the model's
         input, and used as the input shape of a stack spec.
@@ -55,6 +60,8 @@ def diagnose(model: Any, x: Any = None, y: Any = None, loss: Any = None, *,
 
     Raises
     ------
+    ModelFileError
+        If ``model`` is a path Keras cannot load (see :func:`diagnose_file`).
     TypeError
         If ``model`` is neither a Keras model nor a list of layer specs, ``x`` or ``y``
         has no shape, or ``loss`` is not a loss.
@@ -76,6 +83,8 @@ def diagnose(model: Any, x: Any = None, y: Any = None, loss: Any = None, *,
     ...           {"layer": "LSTM", "units": 8}], input_shape=(10, 3)).ok
     True
     """
+    if isinstance(model, (str, os.PathLike)):
+        return diagnose_file(model, x, y, loss)
     x_shapes = _shapes("x", x)
     y_shape = None if y is None else _shapes("y", y, several=False)[0]
     if x_shapes and y_shape is not None and x_shapes[0][:1] != y_shape[:1]:
@@ -96,6 +105,36 @@ def diagnose(model: Any, x: Any = None, y: Any = None, loss: Any = None, *,
                 "features)), layer])")
     raise TypeError(f"expected a Keras model or a list of layer specs such as "
                     f'[{{"layer": "LSTM", "units": 8}}], got {type(model).__name__}: {hint}')
+
+
+def diagnose_file(path: str | os.PathLike[str], x: Any = None, y: Any = None,
+                  loss: Any = None, *, safe_mode: bool = True) -> Diagnosis:
+    """Load a saved model file and diagnose the model, as ``python -m companion.diagnose``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by ``model.save`` (``.keras``).
+    x, y, loss
+        As in :func:`diagnose`.
+    safe_mode : bool, default True
+        Passed to ``keras.models.load_model``; ``False`` rebuilds Python lambdas stored
+        in the file (only for a file you trust).
+
+    Returns
+    -------
+    Diagnosis
+        ``checked`` names the file.
+
+    Raises
+    ------
+    ModelFileError
+        If the file is missing, is not a model file, or Keras refuses to load it; the
+        message says why and what to do.
+    """
+    model = load_model_file(path, safe_mode=safe_mode)
+    report = diagnose(model, x, y, loss)
+    return Diagnosis(report.findings, f"{Path(path).name}: {report.checked}")
 
 
 def _shapes(name: str, value: Any, *, several: bool = True) -> list[Shape]:
@@ -147,7 +186,7 @@ def _diagnose_model(keras: Any, model: Any, x_shapes: list[Shape], y_shape: Shap
         if x_shapes:
             findings += _model.check_inputs(keras, model, x_shapes)
             findings += _model.check_stateful_batches(keras, model, x_shapes)
-        findings += _model.check_bidirectional_slices(keras, model)
+        findings += check_bidirectional_slices(keras, model)
         findings += _model.check_masks(keras, model)
         output = model.output_shape
         if y_shape is not None and not isinstance(output, list):

@@ -163,49 +163,6 @@ def check_unbuilt_inputs(keras: Any, model: Any, x_shapes: list[Shape]) -> list[
         f"ndim={len(shape)}'", fix, keras=(("predict", "raises"),))]
 
 
-def check_bidirectional_slices(keras: Any, model: Any) -> list[Finding]:
-    """``[:, -1]`` (or ``[:, 0]``) on the sequence of a ``Bidirectional`` layer."""
-    findings = []
-    for op in operations(model):
-        if type(op).__name__ != "GetItem":
-            continue
-        for node in op._inbound_nodes:
-            args = node.arguments.args
-            if len(args) < 2:
-                continue
-            tensor, key = args[0], args[1]
-            source = _history(tensor)
-            if source is None or not isinstance(source[0], keras.layers.Bidirectional):
-                continue
-            layer, index = source
-            separate = layer.merge_mode is None
-            if index >= (2 if separate else 1):  # a returned state, not a sequence
-                continue
-            if not layer.return_sequences or not isinstance(key, tuple) or len(key) < 2:
-                continue
-            step = key[1]
-            steps = tensor.shape[1]
-            if not isinstance(step, int) or isinstance(step, bool):
-                continue
-            last = step == -1 or (steps is not None and step == steps - 1)
-            if last and (not separate or index == 1):
-                half, blind = "backward", "the last timestep only"
-            elif step == 0 and (not separate or index == 0):
-                half, blind = "forward", "the first timestep only"
-            else:
-                continue
-            findings.append(Finding(
-                "bidirectional-last-step", label(keras, layer),
-                f"[:, {step}] on its sequence {tuple(tensor.shape)!r} "
-                f"(merge_mode={layer.merge_mode!r})",
-                f"at that position the {half} direction has read {blind}, so half of the "
-                "vector knows almost nothing about the sequence; no error is raised",
-                "set return_sequences=False on the Bidirectional layer (it returns each "
-                "direction's final state); or, with merge_mode=None, combine forward[:, -1] "
-                "with backward[:, 0]", keras=(("predict", "runs"),)))
-    return findings
-
-
 def check_masks(keras: Any, model: Any) -> list[Finding]:
     """A layer that does not support masking receives a masked tensor and drops the mask."""
     findings = []
