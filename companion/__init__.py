@@ -28,7 +28,7 @@ Keras 2, other backends, fresh processes (``companion.subprocess_run``)
 Figures (``companion.figures``)
     BookFigure, new_figure, unrolled_figure, return_sequences_figure, stacked_figure,
     encoder_decoder_figure, same_length_figure, hidden_states_figure, training_curves_figure,
-    padded_batch_figure, output_patterns_figure, bidirectional_figure
+    padded_batch_figure, output_patterns_figure, bidirectional_figure, cell_step_figure
 """
 
 from __future__ import annotations
@@ -86,6 +86,7 @@ _EXPORTS = {
     "stacked_figure": "companion.figures",
     "encoder_decoder_figure": "companion.figures",
     "same_length_figure": "companion.figures",
+    "cell_step_figure": "companion.figures",
     "hidden_states_figure": "companion.figures",
     "training_curves_figure": "companion.figures",
     "output_patterns_figure": "companion.figures",
