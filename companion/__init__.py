@@ -8,6 +8,8 @@ Set-up (``companion.session``)
     start_session, quiet_environment
 Shapes (``companion.shapes``, ``companion.stack``)
     rnn_output_shape, count_params, predict_stack, trace_shapes, ShapeTrace
+Convolutional recurrent layers (``companion.conv_shapes``)
+    convlstm_output_shape, convlstm_count_params
 NumPy replay of Keras recurrent layers (``companion.numpy_replay``)
     replay, replay_states, returned_states_figure (figure)
 Datasets (``companion.datasets``, ``companion.translation``)
@@ -44,6 +46,8 @@ _EXPORTS = {
     "quiet_environment": "companion.session",
     "rnn_output_shape": "companion.shapes",
     "count_params": "companion.shapes",
+    "convlstm_output_shape": "companion.conv_shapes",
+    "convlstm_count_params": "companion.conv_shapes",
     "predict_stack": "companion.stack",
     "trace_shapes": "companion.stack",
     "ShapeTrace": "companion.stack",
