@@ -172,6 +172,12 @@ compat: $(COMPAT_BIN)/.installed-stamp
 version-facts: $(STAMP)
 	$(BIN)/python scripts/version_facts.py
 
+# What unroll=True changes in graph size, trace time and speed on this machine (about
+# 3 minutes): writes book/data/unroll.json; re-execute book/precision-unroll.ipynb after.
+.PHONY: unroll-data
+unroll-data: $(STAMP)
+	$(BIN)/python -m companion.benchmark.unroll --output book/data/unroll.json
+
 # What return_sequences costs, measured on this machine (about 4 minutes on 2 idle cores):
 # writes book/data/cost.json with the hardware and versions; re-execute book/cost.ipynb after.
 cost-data: $(STAMP)
