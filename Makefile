@@ -14,6 +14,7 @@
 #                   (.venv-compat): facts must hold, wording may change
 #   make version-facts  run each version fact on the Keras releases it names and write
 #                   book/data/version-facts.json (wheels cached in .venv/version-facts)
+#   make cost-data / make unroll-data   re-measure the cost and unroll chapters' data files
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
