@@ -62,9 +62,9 @@ def _input_shape(input_shape: Any, rank: int, data_format: str) -> tuple:
     ndim = rank + 3
     if len(input_shape) != ndim:
         if len(input_shape) == ndim - 1:
-            fix = ("it has no time axis: add one with x[:, None] for one frame per "
-                   "sequence, or group the frames of each video into (batch_size, "
-                   "timesteps, ...)")
+            fix = ("one axis is missing: for a batch of single frames (no time axis) add "
+                   "one with x[:, None]; for one video (no batch axis) add one with x[None]; "
+                   "or group the frames of each video into (batch_size, timesteps, ...)")
         elif len(input_shape) == ndim + 1:
             fix = ("one axis too many: keras.Input(shape=...) leaves out the batch axis, "
                    "so do not include the number of samples there")

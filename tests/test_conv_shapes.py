@@ -96,7 +96,7 @@ def test_keras_refuses_what_the_companion_refuses(keras):
 
 
 @pytest.mark.parametrize("shape, match", [
-    ((8, 16, 16, 1), "no time axis"),
+    ((8, 16, 16, 1), r"no time axis\) add one with x\[:, None\]; for one video \(no batch axis\)"),
     ((1, 8, 8, 16, 16, 1), "leaves out the batch axis"),
     ((8, 16), "reshape the data"),
 ], ids=["no-time-axis", "batch-in-shape", "far-off"])
