@@ -86,9 +86,10 @@ class Fact:
 
 
 STATEFUL_RELEASES = ("3.10.0", "3.11.3", "3.12.0", "3.13.2", "3.14.0", "3.15.1")
-# Every minor line's latest patch from 3.0 to 3.15, and 3.0.0.
-EVERY_MINOR = ("3.0.0", "3.0.5", "3.1.1", "3.2.1", "3.3.3", "3.4.1", "3.5.0", "3.6.0",
-               "3.7.0", "3.8.0", "3.9.2", "3.10.0", "3.11.3", "3.12.4", "3.13.2",
+# Every minor line's latest patch from 3.0 to 3.15, and 3.0.0 and 3.2.0 (the first release
+# of the line where input_length stopped raising).
+EVERY_MINOR = ("3.0.0", "3.0.5", "3.1.1", "3.2.0", "3.2.1", "3.3.3", "3.4.1", "3.5.0",
+               "3.6.0", "3.7.0", "3.8.0", "3.9.2", "3.10.0", "3.11.3", "3.12.4", "3.13.2",
                "3.14.1", "3.15.1")
 
 FACTS: dict[str, Fact] = {
