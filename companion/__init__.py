@@ -17,7 +17,8 @@ Datasets (``companion.datasets``, ``companion.translation``)
     make_sine_series, make_forecasting_windows, make_translation_task, TranslationTask,
     greedy_decode
 Diagnosis of a reader's model (``companion.diagnose``)
-    diagnose, bidirectional_slice_figure (figure)
+    diagnose (a model, a stack spec or a saved file's path; ``python -m companion.diagnose``),
+    bidirectional_slice_figure (figure)
 Bridges to PyTorch (``companion.torch_bridge``; needs ``pip install torch==2.13.0``)
     to_torch, from_torch, kernel_layout_figure (figure), torch_returns_figure (figure)
 Stateful layers (``companion.stateful``)
