@@ -44,8 +44,9 @@ def flag(name: str, value: Any) -> bool:
     numpy_bool = kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_")
     if isinstance(value, bool) or numpy_bool:
         return bool(value)
+    key = name.split(" of ")[0]  # "mask_zero of layer 1" names the key mask_zero
     raise TypeError(f"expected {name} to be True or False, got {value!r} of type "
-                    f"{type(value).__name__}: pass {name}=True or {name}=False")
+                    f"{type(value).__name__}: pass {key}=True or {key}=False")
 
 
 def choice(name: str, value: Any, options: Iterable[Any], *, hint: str = "") -> Any:
@@ -73,12 +74,47 @@ def choice(name: str, value: Any, options: Iterable[Any], *, hint: str = "") -> 
     raise ValueError(f"expected {name} to be one of {shown}, got {value!r}{fix}")
 
 
+def out_of_scope(value: Any) -> str | None:
+    """What to use instead, for a Keras layer name the shape helpers do not cover.
+
+    ``None`` when ``value`` is not one of the names of Part IV that sit next to the
+    recurrent layers (convolutional recurrent layers, cells, attention, wrappers).
+    """
+    if not isinstance(value, str):
+        return None
+    name = value.strip().lower()
+    for rank in (1, 2, 3):
+        if name == f"convlstm{rank}d":
+            return (f"ConvLSTM{rank}D shapes and counts come from "
+                    f"companion.convlstm_output_shape(..., rank={rank}) and "
+                    f"companion.convlstm_count_params(..., rank={rank})")
+    for layer in LAYERS:
+        if name == f"{layer.lower()}cell":
+            return (f"keras.layers.RNN({layer}Cell(units)) returns the shapes and has the "
+                    f"weights of keras.layers.{layer}(units): use \"{layer}\" instead")
+    if name in ("rnn", "stackedrnncells"):
+        return ("for keras.layers.RNN over one built-in cell use the matching layer name "
+                "(\"LSTM\" for LSTMCell); for stacked cells build the model and read "
+                "companion.trace_shapes(model)")
+    if name in ("attention", "additiveattention", "multiheadattention",
+                "groupedqueryattention"):
+        return ("an attention layer reads a query and a value, not one stack: build the "
+                "model and read companion.trace_shapes(model)")
+    if name == "bidirectional":
+        return "wrap a recurrent layer with bidirectional=True instead"
+    return None
+
+
 def layer_name(value: Any) -> str:
     """Validate a recurrent layer name: ``"LSTM"``, ``"GRU"`` or ``"SimpleRNN"``."""
     if isinstance(value, str):
         for known in LAYERS:
             if value.lower() == known.lower():
                 return known
+    instead = out_of_scope(value)
+    if instead is not None:
+        raise ValueError(f"expected layer to be one of 'LSTM', 'GRU', 'SimpleRNN', got "
+                         f"{value!r}: {instead}")
     return choice("layer", value, LAYERS,
                   hint="name the Keras class, for example layer=\"GRU\"")
 

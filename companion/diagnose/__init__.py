@@ -216,10 +216,14 @@ def _diagnose_stack(specs: Sequence[Mapping[str, Any]], x_shapes: list[Shape],
         check = ("no-time-axis" if recurrent and row.problem.startswith("expected 3-D")
                  else "layer-input")
         saw, _, fix = row.problem.partition(": ")
-        why = ("a recurrent layer reads a sequence, (batch_size, timesteps, features), so "
-               "Keras refuses to build the model ('expected ndim=3, found ndim=2')"
-               if check == "no-time-axis" else
-               f"{row.layer} cannot take that input, so Keras refuses to build the model")
+        received = trace.rows[row.index - 2].output_shape if row.index > 1 else None
+        rank = len(received) if received and not isinstance(received[0], tuple) else None
+        why = f"{row.layer} cannot take that input, so Keras refuses to build the model"
+        if recurrent and rank is not None and rank != 3:
+            # the rank this layer receives, as Keras's InputSpec error prints it
+            why = ("a recurrent layer reads a sequence, (batch_size, timesteps, features), "
+                   "so Keras refuses to build the model ('expected ndim=3, found "
+                   f"ndim={rank}')")
         findings.append(Finding(check, f"layer {row.index} ({row.layer})", saw, why,
                                 fix or "change the layers so that the shapes fit",
                                 keras=(("build", "raises"),)))

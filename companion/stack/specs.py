@@ -174,7 +174,10 @@ def _kind(where: str, value: Any) -> str:
         for kind in SPEC_KEYS:
             if value.lower() == kind.lower():
                 return kind
-    raise ValueError(f"unknown layer {value!r} in {where}: expected one of {_kinds_text()}")
+    instead = v.out_of_scope(value)
+    fix = f"; predict_stack does not follow it: {instead}" if instead else ""
+    raise ValueError(f"unknown layer {value!r} in {where}: expected one of "
+                     f"{_kinds_text()}{fix}")
 
 
 def _rate(where: str, value: Any) -> float:

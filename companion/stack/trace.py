@@ -67,10 +67,14 @@ def trace_shapes(model: Any) -> ShapeTrace:
         raise TypeError(f"expected a Keras model (keras.Sequential or keras.Model), got "
                         f"{type(model).__name__}: {hint}")
     if not model.built:
+        axes = "timesteps, features"
+        if model.layers and isinstance(model.layers[0], keras.layers.Embedding):
+            axes = "timesteps"  # integer ids: (batch_size, timesteps), no features axis
+        shape = "(timesteps,)" if axes == "timesteps" else f"({axes})"
         raise ValueError(
             "the model is not built, so its layers have no output shapes yet: add "
-            "keras.Input(shape=(timesteps, features)) as its first layer, or call "
-            "model.build((batch_size, timesteps, features))")
+            f"keras.Input(shape={shape}) as its first layer, or call "
+            f"model.build((batch_size, {axes}))")
     rows: list[ShapeRow] = []
     names: list[str] = []
     for layer in model.layers:
