@@ -190,3 +190,25 @@ def test_diagnose_names_the_rank_keras_finds(keras, extra):
         keras.layers.LSTM(3)(vectors)
     found = raised.value.args[0].split("found ndim=")[1][0]
     assert f"found ndim={found}'" in finding.why
+
+
+@pytest.mark.parametrize("shape", [(2, 5, 1), (2, 5, 3), (2,)])
+def test_diagnose_unbuilt_embedding_model_flags_ids_keras_refuses(keras, shape):
+    import numpy as np
+
+    model = keras.Sequential([keras.layers.Embedding(10, 4), keras.layers.LSTM(3)])
+    (finding,) = diagnose(model, np.zeros(shape, dtype="int32")).findings
+    with pytest.raises(ValueError, match=r"expected ndim=3, found ndim=(\d)") as raised:
+        model.predict(np.zeros(shape, dtype="int32"), verbose=0)
+    found = raised.value.args[0].split("found ndim=")[1][0]
+    assert f"found ndim={found}'" in finding.why
+    if shape == (2, 5, 1):
+        assert "x[..., 0] has shape (2, 5)" in finding.fix
+
+
+def test_diagnose_unbuilt_embedding_model_passes_ids_keras_takes(keras):
+    import numpy as np
+
+    model = keras.Sequential([keras.layers.Embedding(10, 4), keras.layers.LSTM(3)])
+    assert diagnose(model, np.zeros((2, 5), dtype="int32")).ok
+    model.predict(np.zeros((2, 5), dtype="int32"), verbose=0)

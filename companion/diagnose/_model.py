@@ -144,6 +144,10 @@ def check_unbuilt_inputs(keras: Any, model: Any, x_shapes: list[Shape]) -> list[
     """An array without a time or features axis, for a model that builds from the data."""
     layers = [layer for layer in model.layers
               if not isinstance(layer, keras.layers.InputLayer)]
+    if (len(layers) > 1 and x_shapes and len(x_shapes[0]) != 2
+            and isinstance(layers[0], keras.layers.Embedding)
+            and recurrent(keras, layers[1]) is not None):
+        return [_ids_finding(keras, layers, x_shapes[0])]
     if not layers or not x_shapes or recurrent(keras, layers[0]) is None:
         return []
     shape = x_shapes[0]
@@ -161,6 +165,22 @@ def check_unbuilt_inputs(keras: Any, model: Any, x_shapes: list[Shape]) -> list[
         "the model is built from the first batch, and a recurrent layer reads "
         "(batch_size, timesteps, features): Keras raises 'expected ndim=3, found "
         f"ndim={len(shape)}'", fix, keras=(("predict", "raises"),))]
+
+
+def _ids_finding(keras: Any, layers: list[Any], shape: Shape) -> Finding:
+    """Ids of the wrong rank for an Embedding that feeds a recurrent layer."""
+    rank = len(shape) + 1  # the Embedding adds the output_dim axis
+    fix = "give the Embedding ids shaped (batch_size, timesteps)"
+    if len(shape) == 3 and shape[-1] == 1:
+        fix += (f": x[..., 0] has shape {shape[:2]!r}; and start the model with "
+                f"keras.Input(shape={shape[1:2]!r})")
+    return Finding(
+        "layer-input", label(keras, layers[1]),
+        f"x has shape {shape!r}, {len(shape)}-D ids, so {label(keras, layers[0])} returns "
+        f"{rank}-D",
+        "a recurrent layer reads a sequence, (batch_size, timesteps, features), so Keras "
+        f"refuses to build the model ('expected ndim=3, found ndim={rank}')", fix,
+        keras=(("predict", "raises"),))
 
 
 def check_masks(keras: Any, model: Any) -> list[Finding]:
