@@ -103,6 +103,15 @@
       "layer with return_sequences=False before it";
   }
 
+  /* The fix when the ids reaching an Embedding had an extra axis (companion _squeeze_ids). */
+  function squeezeIds(before) {
+    var s = source(before);
+    if (s === null || s.spec.layer !== "Embedding") { return null; }
+    return "the ids reaching the Embedding (layer " + s.index + ") have an extra axis, so " +
+      "it returns 4-D: give it ids shaped (batch_size, timesteps), for example x[..., 0] " +
+      "for ids shaped (batch_size, timesteps, 1), and declare keras.Input(shape=(timesteps,))";
+  }
+
   function needs3d(current, before) {
     return new Problem("expected 3-D input (batch_size, timesteps, features), got " +
       pyRepr(current) + ": " + needsSequences(before));
@@ -129,6 +138,8 @@
       if (s.reset_after === undefined) { s.reset_after = true; }
     } else if (s.layer === "Dense" || s.layer === "TimeDistributed") {
       if (s.use_bias === undefined) { s.use_bias = true; }
+    } else if (s.layer === "Embedding") {
+      if (s.mask_zero === undefined) { s.mask_zero = false; }
     }
     return s;
   }
@@ -142,7 +153,15 @@
         pyRepr(current) + " from a Bidirectional layer with merge_mode=None: set " +
         "merge_mode=\"concat\" (or \"sum\", \"mul\", \"ave\") on that layer");
     }
+    if (kind === "Embedding") {
+      // One vector of output_dim numbers per id: the ids' shape gains a last axis.
+      return [current.concat([spec.output_dim]), spec.input_dim * spec.output_dim];
+    }
     if (isRecurrent(kind)) {
+      if (current.length > 3 && squeezeIds(before) !== null) {
+        throw new Problem("got " + current.length + "-D input " + pyRepr(current) +
+          " where 3-D (batch_size, timesteps, features) is expected: " + squeezeIds(before));
+      }
       if (current.length !== 3) { throw needs3d(current, before); }
       knownFeatures(current);
       var shape = rnnOutputShape(current, spec.units, {
@@ -181,10 +200,17 @@
   }
 
   /* companion.predict_stack: {rows: [{index, layer, output_shape, params, problem}],
-   * ok, total_params, output_shape, problem} */
+   * ok, total_params, output_shape, problem}. With an Embedding first the input is
+   * integer ids: (batch_size, timesteps), or (timesteps,) as keras.Input takes it. */
   function predictStack(inputShape, layers) {
-    var current = inputShape.length === 2 ? [null].concat(inputShape) : inputShape.slice();
     var specs = layers.map(withDefaults);
+    var ids = specs.length > 0 && specs[0].layer === "Embedding";
+    var current = inputShape.length === (ids ? 1 : 2) ? [null].concat(inputShape) : inputShape.slice();
+    specs.forEach(function (spec, i) {
+      if (i > 0 && spec.layer === "Embedding") {
+        throw new Error("expected an Embedding only as the first layer, got one as layer " + (i + 1));
+      }
+    });
     var rows = [], failed = false;
     specs.forEach(function (spec, i) {
       var index = i + 1;
@@ -272,6 +298,8 @@
       case "RepeatVector": return "keras.layers.RepeatVector(" + spec.n + ")";
       case "Flatten": return "keras.layers.Flatten()";
       case "Dropout": return "keras.layers.Dropout(" + (spec.rate === undefined ? 0.5 : spec.rate) + ")";
+      case "Embedding": return "keras.layers.Embedding(" + spec.input_dim + ", " + spec.output_dim +
+        (spec.mask_zero ? ", mask_zero=True" : "") + ")";
       default:
         if (POOLING.indexOf(spec.layer) >= 0) { return "keras.layers." + spec.layer + "()"; }
         return recurrentCall(spec.layer, spec.units, withDefaults(spec));
@@ -297,7 +325,7 @@
     MERGE_MODES: MERGE_MODES,
     RECURRENT: RECURRENT,
     STACK_KINDS: RECURRENT.concat(["Dense", "TimeDistributed", "RepeatVector", "Flatten",
-      "Dropout"]).concat(POOLING)
+      "Dropout", "Embedding"]).concat(POOLING)
   };
 
   // ------------------------------------------------------------------ the page
@@ -462,6 +490,7 @@
     if (isRecurrent(kind)) { return { layer: kind, units: 16 }; }
     if (kind === "Dense" || kind === "TimeDistributed") { return { layer: kind, units: 1 }; }
     if (kind === "RepeatVector") { return { layer: kind, n: 5 }; }
+    if (kind === "Embedding") { return { layer: kind, input_dim: 1000, output_dim: 16 }; }
     return { layer: kind };
   }
 
@@ -497,6 +526,8 @@
     }
     if (spec.units !== undefined) { number("units", "units"); }
     if (spec.n !== undefined) { number("n", "n"); }
+    if (spec.input_dim !== undefined) { number("input_dim", "input_dim"); }
+    if (spec.output_dim !== undefined) { number("output_dim", "output_dim"); }
     if (isRecurrent(spec.layer)) {
       check("return_sequences", "return_sequences");
       check("bidirectional", "Bidirectional");
@@ -528,6 +559,8 @@
     var sizes = [readSize(root, "batch", true), readSize(root, "timesteps", true), readSize(root, "features", false)];
     if (sizes.some(function (s) { return s.error; })) { return; }
     inputShape = sizes.map(function (s) { return s.value; });
+    var ids = state.layers.length > 0 && state.layers[0].layer === "Embedding";
+    if (ids) { inputShape = inputShape.slice(0, 2); }  // integer ids: no features axis
     var list = root.querySelector("#se-stack-layers");
     var rerender = function (structural, focusIndex) {
       renderStack(root, state, structural ? (focusIndex === undefined ? -1 : focusIndex) : undefined);
@@ -607,7 +640,12 @@
       kindSelect.appendChild(el("option", { value: kind }, kind === "TimeDistributed" ? "TimeDistributed(Dense)" : kind));
     });
     root.querySelector("#se-stack-add").addEventListener("click", function () {
-      state.layers.push(withDefaults(newSpec(kindSelect.value)));
+      var spec = withDefaults(newSpec(kindSelect.value));
+      if (spec.layer !== "Embedding") {
+        state.layers.push(spec);
+      } else if (!state.layers.length || state.layers[0].layer !== "Embedding") {
+        state.layers.unshift(spec);  // an Embedding reads the ids: always the first layer
+      }
       renderStack(root, state);
     });
     root.querySelector("#se-stack-reset").addEventListener("click", function () {

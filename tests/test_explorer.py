@@ -144,12 +144,37 @@ def stack_cases(count: int = STACK_SAMPLE, seed: int = 0) -> list[dict]:
     for _ in range(count):
         input_shape = rng.choice(((10, 4), (None, 6, 3), (2, None, 5), (None, None, 1)))
         layers = [_random_spec(rng) for _ in range(rng.randint(1, 5))]
-        trace = companion.predict_stack(input_shape, layers)
-        cases.append({"input": list(input_shape), "layers": layers, "expected": {
-            "rows": _plain([[r.layer, r.output_shape, r.params, r.problem] for r in trace.rows]),
-            "ok": trace.ok, "total_params": trace.total_params,
-            "output_shape": _plain(trace.output_shape), "problem": trace.problem}})
+        cases.append(_stack_case(input_shape, layers))
     return cases
+
+
+#: Integer ids an Embedding first layer reads: keras.Input's (timesteps,), a full
+#: (batch_size, timesteps), and ids with an extra axis (the Embedding returns 4-D).
+IDS_SHAPES = ((10,), (None, 6), (2, None), (None, 7, 1), (3, 5, 2))
+EMBEDDING_SAMPLE = 150
+
+
+def embedding_stack_cases(count: int = EMBEDDING_SAMPLE, seed: int = 1) -> list[dict]:
+    """A seeded random sample of stacks that start with an Embedding, on integer ids."""
+    rng = random.Random(seed)
+    cases = []
+    for _ in range(count):
+        input_shape = rng.choice(IDS_SHAPES)
+        first = {"layer": "Embedding", "input_dim": rng.choice((1, 50)),
+                 "output_dim": rng.choice((1, 4, 16))}
+        if rng.random() < 0.3:
+            first["mask_zero"] = True
+        layers = [first, *(_random_spec(rng) for _ in range(rng.randint(0, 4)))]
+        cases.append(_stack_case(input_shape, layers))
+    return cases
+
+
+def _stack_case(input_shape, layers) -> dict:
+    trace = companion.predict_stack(input_shape, layers)
+    return {"input": list(input_shape), "layers": layers, "expected": {
+        "rows": _plain([[r.layer, r.output_shape, r.params, r.problem] for r in trace.rows]),
+        "ok": trace.ok, "total_params": trace.total_params,
+        "output_shape": _plain(trace.output_shape), "problem": trace.problem}}
 
 
 #: Runs every case through window.ShapeRules; returns the cases whose answer differs.
@@ -177,7 +202,8 @@ _CROSS_CHECK = """({single, params, stacks}) => {
 
 @pytest.fixture(scope="module")
 def cases() -> dict[str, list[dict]]:
-    return {"single": single_layer_cases(), "params": param_cases(), "stacks": stack_cases()}
+    return {"single": single_layer_cases(), "params": param_cases(),
+            "stacks": stack_cases() + embedding_stack_cases()}
 
 
 def cross_check(page, cases) -> list[dict]:
@@ -190,9 +216,15 @@ def test_the_cases_cover_every_combination_and_both_outcomes_of_a_stack(cases):
     outcomes = [case["expected"]["ok"] for case in cases["stacks"]]
     problems = {case["expected"]["problem"].split(": ", 2)[1].split(",")[0]
                 for case in cases["stacks"] if case["expected"]["problem"]}
-    assert len(outcomes) == STACK_SAMPLE and 0.1 < sum(outcomes) / len(outcomes) < 0.9
+    assert len(outcomes) == STACK_SAMPLE + EMBEDDING_SAMPLE
+    assert 0.1 < sum(outcomes) / len(outcomes) < 0.9
     assert {"expected 3-D input (batch_size", "expected 2-D input (batch_size",
             "expected one input tensor"} <= problems
+    embedded = [case for case in cases["stacks"] if case["layers"][0]["layer"] == "Embedding"]
+    assert {tuple(case["input"]) for case in embedded} == set(IDS_SHAPES)
+    assert any(case["expected"]["ok"] and len(case["layers"]) > 1 for case in embedded)
+    assert any("the ids reaching the Embedding" in (case["expected"]["problem"] or "")
+               for case in embedded)
 
 
 def test_every_combination_matches_the_companion(explorer, cases):
@@ -317,6 +349,27 @@ def test_stack_mode_flags_the_failing_layer_with_the_companions_fix(explorer):
     assert _stack_rows(explorer) == [
         [str(r.index), r.layer, repr(r.output_shape), f"{r.params:,}"] for r in trace.rows]
     assert "keras.layers.RepeatVector(5)" in explorer.inner_text("#se-stack-code")
+
+
+def test_an_embedding_added_to_the_stack_goes_first_and_reads_ids(explorer):
+    _set_layer(explorer, **CONTROL_SAMPLE[0])  # input (32, 10, 8): ids (32, 10)
+    explorer.click("#se-stack-reset")
+    explorer.select_option("#se-stack-kind", "Embedding")
+    explorer.click("#se-stack-add")
+    explorer.click("#se-stack-add")  # a second Embedding is not added
+    explorer.fill("#se-stack-1-output_dim", "8")
+    explorer.dispatch_event("#se-stack-1-output_dim", "change")
+    layers = [{"layer": "Embedding", "input_dim": 1000, "output_dim": 8},
+              {"layer": "LSTM", "units": 64, "return_sequences": True},
+              {"layer": "LSTM", "units": 64}, {"layer": "Dense", "units": 1}]
+    trace = companion.predict_stack((32, 10), layers)
+    assert trace.ok and trace.rows[0].output_shape == (32, 10, 8)
+    assert _stack_rows(explorer) == [
+        [str(r.index), r.layer, repr(r.output_shape), f"{r.params:,}"] for r in trace.rows]
+    code = explorer.inner_text("#se-stack-code")
+    assert "keras.Input(shape=(10,), batch_size=32)" in code
+    assert "keras.layers.Embedding(1000, 8)" in code
+    explorer.click("#se-stack-reset")
 
 
 def test_the_explorer_works_with_the_keyboard_alone(browser, base_url):
