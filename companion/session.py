@@ -45,7 +45,8 @@ def quiet_environment() -> dict[str, str]:
 
 
 def start_session(seed: int = 0, *, precision: int = 4) -> None:
-    """Quiet TensorFlow, seed every random generator and fix NumPy's print precision.
+    """Quiet TensorFlow, seed Python's, NumPy's, TensorFlow's and Keras's global random
+    generators and fix NumPy's print precision.
 
     Call it first in a notebook, before ``import keras``. Calling it again resets the
     seeds, which makes a later cell reproducible on its own.

@@ -28,7 +28,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="load with safe_mode=False (runs Python lambdas stored in "
                              "the file: only for a file you trust)")
     args = parser.parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from companion.session import QUIET_ENVIRONMENT
+
+    for name, value in QUIET_ENVIRONMENT.items():  # before TensorFlow is imported
+        os.environ.setdefault(name, value)
     from companion.diagnose import diagnose_file
     from companion.diagnose._file import ModelFileError
 
