@@ -67,7 +67,9 @@ def rnn_output_shape(
         flag is not a bool.
     ValueError
         If ``input_shape`` is not 3-D, a size is not positive, or ``layer`` or
-        ``merge_mode`` is unknown.
+        ``merge_mode`` is unknown. A layer outside this function (``ConvLSTM2D``, a
+        cell, ``StackedRNNCells``, an attention layer) is refused with a message that
+        names what to use instead, such as :func:`companion.convlstm_output_shape`.
 
     Examples
     --------
@@ -142,6 +144,13 @@ def count_params(
     Returns
     -------
     int
+
+    Raises
+    ------
+    ValueError
+        If a size is not positive or ``layer`` is unknown; ``ConvLSTM1D/2D/3D`` are
+        refused with a pointer to :func:`companion.convlstm_count_params`, a cell with
+        the matching layer name (``keras.layers.RNN(LSTMCell(u))`` counts as ``"LSTM"``).
 
     Examples
     --------

@@ -66,7 +66,10 @@ def predict_stack(input_shape: Sequence[int | None], layers: Sequence[Mapping[st
         value has the wrong type (``units=3.0``, ``return_sequences="yes"``).
     ValueError
         If a spec names an unknown layer or key, misses a required key, or a size is
-        not positive; or an ``Embedding`` is not the first layer.
+        not positive; or an ``Embedding`` is not the first layer. ``ConvLSTM*``, cells,
+        ``RNN``/``StackedRNNCells`` and attention layers are refused with a message that
+        names what to use instead (:func:`companion.convlstm_output_shape`, the matching
+        layer name, or :func:`trace_shapes` on the built model).
 
     Examples
     --------
