@@ -212,3 +212,24 @@ def test_diagnose_unbuilt_embedding_model_passes_ids_keras_takes(keras):
     model = keras.Sequential([keras.layers.Embedding(10, 4), keras.layers.LSTM(3)])
     assert diagnose(model, np.zeros((2, 5), dtype="int32")).ok
     model.predict(np.zeros((2, 5), dtype="int32"), verbose=0)
+
+
+def test_diagnose_reads_convlstm_and_attention_models(keras):
+    import numpy as np
+
+    video = keras.Sequential([keras.Input((5, 8, 8, 3)),
+                              keras.layers.ConvLSTM2D(4, 3, return_sequences=True),
+                              keras.layers.ConvLSTM2D(2, 3)])
+    assert diagnose(video, np.zeros((2, 5, 8, 8, 3)), np.zeros((2, 4, 4, 2)), "mse").ok
+    frames = np.zeros((2, 5, 8, 8))  # channels axis missing: Keras refuses it too
+    (finding,) = diagnose(video, frames).findings
+    assert finding.check == "input-shape" and "(None, 5, 8, 8, 3)" in finding.saw
+    with pytest.raises(ValueError):
+        video.predict(frames, verbose=0)
+
+    query, value = keras.Input((4, 6)), keras.Input((7, 3))
+    sequence = keras.layers.LSTM(6, return_sequences=True)(value)
+    model = keras.Model([query, value], keras.layers.Attention()([query, sequence]))
+    x = [np.zeros((2, 4, 6)), np.zeros((2, 7, 3))]
+    assert diagnose(model, x, np.zeros((2, 4, 6)), "mse").ok
+    assert model.predict(x, verbose=0).shape == (2, 4, 6)
