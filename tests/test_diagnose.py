@@ -304,7 +304,9 @@ def test_missing_features_axis_of_size_one_is_reported_for_a_built_model(keras):
 @pytest.mark.keras
 def test_wrong_number_of_features_is_reported(keras):
     model = _seq(keras, (24, 3), keras.layers.LSTM(4, name="lstm"))
-    assert diagnose(model, np.zeros((8, 24, 2))).checks == ("input-shape",)
+    report = diagnose(model, np.zeros((8, 24, 2)))
+    assert report.checks == ("input-shape",)
+    assert "reshape x to (8, 24, 3)" in report[0].fix  # the array's batch, not None
 
 
 @pytest.mark.keras

@@ -135,7 +135,7 @@ def check_inputs(keras: Any, model: Any, x_shapes: list[Shape]) -> list[Finding]
         findings.append(Finding(
             "input-shape", "x", saw,
             f"Keras refuses an array whose shape differs from the model's input{where}",
-            f"reshape x to {want!r}, or build the model with keras.Input(shape="
+            f"reshape x to {(shape[0], *want[1:])!r}, or build the model with keras.Input(shape="
             f"{want[1:]!r}) to match the data", keras=(("predict", "raises"),)))
     return findings
 
