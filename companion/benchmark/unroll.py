@@ -37,8 +37,8 @@ from companion.benchmark.verdicts import compare, ratio_range
 #: What is measured. Sized to take about two minutes on a busy 2-core machine.
 SETTINGS: dict[str, Any] = {
     "layer": "LSTM", "batch_size": 32, "features": 8, "units": 32,
-    "trace_timesteps": [5, 20, 50, 100], "trace_repeats": 5,
-    "speed_timesteps": [5, 10, 20, 50], "speed_repeats": 7, "calls": 20,
+    "trace_timesteps": [5, 20, 50, 100], "trace_repeats": 8,
+    "speed_timesteps": [5, 10, 20, 50], "speed_repeats": 8, "calls": 20,
     "steps": ["forward", "training"],
 }
 
