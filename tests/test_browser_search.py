@@ -26,6 +26,8 @@ import pytest
 from browser import checks, session
 from browser.server import serve_directory
 
+pytestmark = pytest.mark.browser
+
 GALLERY = "book/error-gallery"
 #: How far down the result list the gallery may be: the first screen of results.
 FIRST_RESULTS = 5
