@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from pathlib import Path
 
@@ -22,15 +21,14 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import tensorflow as tf
 
+    from companion.benchmark.measure import write_data_file
     from companion.benchmark.runner import run_benchmark
 
     tf.get_logger().setLevel("ERROR")  # retracing notices: each configuration is new
 
-    data = run_benchmark(quick=args.quick, gpu=False if args.no_gpu else None,
-                         progress=lambda line: print(line, flush=True))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(data, indent=1) + "\n")
-    print(f"wrote {args.output} in {data['meta']['wall_seconds']:.0f} s")
+    write_data_file(args.output, run_benchmark(
+        quick=args.quick, gpu=False if args.no_gpu else None,
+        progress=lambda line: print(line, flush=True)))
     return 0
 
 

@@ -113,18 +113,38 @@ def layer_call(layer: str, *, return_sequences: bool, step: str, batch_size: int
     x = tf.random.normal((batch_size, timesteps, features))
     if step == "forward":
         return tf.function(lambda: _first(recurrent(x, training=False)))
+    return training_step(recurrent, x)
+
+
+def training_step(layer: Any, x: Any) -> Callable[[], Any]:
+    """One compiled training step of ``layer`` on ``x``: a mean-square loss of what it
+    returns, its gradients and one Adam update (the unroll measurement uses it too)."""
+    import keras
+    import tensorflow as tf
+
     optimizer = keras.optimizers.Adam(1e-3)
-    optimizer.build(recurrent.trainable_variables)
+    optimizer.build(layer.trainable_variables)
 
     @tf.function
     def call() -> Any:
         with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(tf.square(recurrent(x, training=True)))
-        grads = tape.gradient(loss, recurrent.trainable_variables)
-        optimizer.apply(grads, recurrent.trainable_variables)
+            loss = tf.reduce_mean(tf.square(layer(x, training=True)))
+        grads = tape.gradient(loss, layer.trainable_variables)
+        optimizer.apply(grads, layer.trainable_variables)
         return loss
 
     return call
+
+
+def write_data_file(path: Any, data: dict[str, Any]) -> None:
+    """Write a benchmark's data file (JSON) and say where, with its wall time."""
+    import json
+    from pathlib import Path
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1) + "\n")
+    print(f"wrote {path} in {data['meta']['wall_seconds']:.0f} s")
 
 
 def measure_pair(layer: str, *, step: str, batch_size: int, timesteps: int, features: int,

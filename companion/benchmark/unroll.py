@@ -24,14 +24,18 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from companion.benchmark.measure import machine_info, time_interleaved
+from companion.benchmark.measure import (
+    machine_info,
+    time_interleaved,
+    training_step,
+    write_data_file,
+)
 from companion.benchmark.verdicts import compare, ratio_range
 
 #: What is measured. Sized to take about two minutes on a busy 2-core machine.
@@ -96,23 +100,13 @@ def first_call(unroll: bool, timesteps: int,
 def compiled_calls(unroll: bool, timesteps: int, step: str,
                    settings: dict[str, Any]) -> Callable[[], Any]:
     """``settings["calls"]`` calls in a row of one compiled forward pass or training step."""
-    import keras
     import tensorflow as tf
 
     layer, x = _layer(unroll, timesteps, settings)
     if step == "forward":
         function = tf.function(lambda: layer(x, training=False))
     else:
-        optimizer = keras.optimizers.Adam(1e-3)
-        optimizer.build(layer.trainable_variables)
-
-        @tf.function
-        def function() -> Any:
-            with tf.GradientTape() as tape:
-                loss = tf.reduce_mean(tf.square(layer(x, training=True)))
-            grads = tape.gradient(loss, layer.trainable_variables)
-            optimizer.apply(grads, layer.trainable_variables)
-            return loss
+        function = training_step(layer, x)
 
     def calls() -> Any:
         for _ in range(settings["calls"] - 1):
@@ -189,10 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     import tensorflow as tf
 
     tf.get_logger().setLevel("ERROR")  # retracing notices: each layer is new
-    data = run_unroll(progress=lambda line: print(line, flush=True))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(data, indent=1) + "\n")
-    print(f"wrote {args.output} in {data['meta']['wall_seconds']:.0f} s")
+    write_data_file(args.output, run_unroll(progress=lambda line: print(line, flush=True)))
     return 0
 
 
