@@ -2,8 +2,8 @@
  *
  * Plain JavaScript, no library, no network. The rules mirror the companion package
  * (companion/shapes.py: rnn_output_shape, count_params; companion/stack/predict.py:
- * predict_stack and its problem messages); tests/test_explorer.py compares them
- * combination by combination. Shapes are arrays with null for None; a layer that
+ * predict_stack and its problem messages; companion/conv_shapes.py: convlstm_output_shape,
+ * convlstm_count_params); tests/test_explorer.py compares them combination by combination. Shapes are arrays with null for None; a layer that
  * returns several tensors gives an array of shapes, as the companion gives a tuple.
  * window.ShapeRules exposes the rules; the page's controls live in #shape-explorer.
  */
@@ -239,6 +239,68 @@
     };
   }
 
+  // ---- convolutional recurrent layers (companion/conv_shapes.py)
+
+  /* An integer for every spatial axis, or an array with one per axis, as Keras takes them. */
+  function perAxis(value, rank) {
+    if (Array.isArray(value)) {
+      if (value.length !== rank) { throw new Error("expected " + rank + " value(s), got " + pyRepr(value)); }
+      return value.slice();
+    }
+    var out = [];
+    for (var i = 0; i < rank; i++) { out.push(value); }
+    return out;
+  }
+
+  function largest(values) { return Math.max.apply(null, values); }
+
+  /* companion.convlstm_output_shape: input (batch_size, timesteps, *spatial, channels), or
+   * (batch_size, timesteps, channels, *spatial) with data_format "channels_first". The
+   * problems Keras refuses (strides and dilation_rate both above 1, a frame smaller than
+   * the kernel's reach with padding "valid") throw a Problem worded as the companion's. */
+  function convlstmOutputShape(inputShape, filters, kernelSize, options) {
+    var o = options || {};
+    var rank = o.rank === undefined ? 2 : o.rank;
+    if (inputShape.length !== rank + 3) {
+      throw new Error("expected a " + (rank + 3) + "-D input shape, got " + pyRepr(inputShape));
+    }
+    var first = o.data_format === "channels_first";
+    var padding = (o.padding === undefined ? "valid" : o.padding).toLowerCase();
+    var kernel = perAxis(kernelSize, rank);
+    var strides = perAxis(o.strides === undefined ? 1 : o.strides, rank);
+    var dilation = perAxis(o.dilation_rate === undefined ? 1 : o.dilation_rate, rank);
+    if (largest(strides) > 1 && largest(dilation) > 1) {
+      throw new Problem("expected strides or dilation_rate to be 1, got strides=" + pyRepr(strides) +
+        " and dilation_rate=" + pyRepr(dilation) + ": Keras refuses both above 1; keep one of them at 1");
+    }
+    var spatial = first ? inputShape.slice(3) : inputShape.slice(2, -1);
+    var out = spatial.map(function (size, i) {
+      if (padding === "same") { return Math.floor((size - 1) / strides[i]) + 1; }
+      var reach = dilation[i] * (kernel[i] - 1) + 1;
+      if (reach > size) {
+        throw new Problem("expected each spatial size to be at least the kernel's reach " +
+          "(dilation_rate * (kernel_size - 1) + 1 = " + reach + ") with padding='valid', got " +
+          "input_shape " + pyRepr(inputShape) + ": use padding='same', a smaller kernel_size " +
+          "or larger frames");
+      }
+      return Math.floor((size - reach) / strides[i]) + 1;
+    });
+    var frame = first ? [filters].concat(out) : out.concat([filters]);
+    var state = [inputShape[0]].concat(frame);
+    var output = o.return_sequences ? [inputShape[0], inputShape[1]].concat(frame) : state;
+    return o.return_state ? [output, state, state.slice()] : output;
+  }
+
+  /* companion.convlstm_count_params: four weight blocks, each an input kernel, a recurrent
+   * kernel over the hidden state (the same window) and a bias. */
+  function convlstmCountParams(inputChannels, filters, kernelSize, options) {
+    var o = options || {};
+    var kernel = perAxis(kernelSize, o.rank === undefined ? 2 : o.rank);
+    var window = kernel.reduce(function (product, k) { return product * k; }, 1);
+    var useBias = o.use_bias === undefined ? true : o.use_bias;
+    return WEIGHT_BLOCKS.LSTM * filters * (window * (inputChannels + filters) + (useBias ? 1 : 0));
+  }
+
   // ------------------------------------------------------------------ Keras code
 
   function pyValue(value) {
@@ -314,6 +376,33 @@
     return lines.join("\n");
   }
 
+  /* kernel_size=3 when every axis agrees, kernel_size=(3, 2) when not. */
+  function axisArg(values) {
+    return values.every(function (v) { return v === values[0]; }) ? String(values[0]) : pyRepr(values);
+  }
+
+  function convlstmCode(inputShape, filters, kernelSize, options) {
+    var o = options || {};
+    var rank = o.rank === undefined ? 2 : o.rank;
+    var args = [String(filters), axisArg(perAxis(kernelSize, rank))];
+    var strides = perAxis(o.strides === undefined ? 1 : o.strides, rank);
+    var dilation = perAxis(o.dilation_rate === undefined ? 1 : o.dilation_rate, rank);
+    if (largest(strides) > 1) { args.push("strides=" + axisArg(strides)); }
+    if (o.padding && o.padding !== "valid") { args.push("padding=" + pyValue(o.padding)); }
+    if (o.data_format === "channels_first") { args.push("data_format=\"channels_first\""); }
+    if (largest(dilation) > 1) { args.push("dilation_rate=" + axisArg(dilation)); }
+    if (o.use_bias === false) { args.push("use_bias=False"); }
+    if (o.return_sequences) { args.push("return_sequences=True"); }
+    if (o.return_state) { args.push("return_state=True"); }
+    return [
+      "import keras",
+      "",
+      "inputs = " + inputCall(inputShape),
+      "layer = keras.layers.ConvLSTM" + rank + "D(" + args.join(", ") + ")",
+      (o.return_state ? "outputs, state_h, state_c" : "outputs") + " = layer(inputs)"
+    ].join("\n");
+  }
+
   window.ShapeRules = {
     rnnOutputShape: rnnOutputShape,
     countParams: countParams,
@@ -322,6 +411,9 @@
     layerCode: layerCode,
     stackCode: stackCode,
     tensorNames: tensorNames,
+    convlstmOutputShape: convlstmOutputShape,
+    convlstmCountParams: convlstmCountParams,
+    convlstmCode: convlstmCode,
     MERGE_MODES: MERGE_MODES,
     RECURRENT: RECURRENT,
     STACK_KINDS: RECURRENT.concat(["Dense", "TimeDistributed", "RepeatVector", "Flatten",
@@ -351,11 +443,11 @@
   }
 
   /* A size field: a whole number, or None when its checkbox is ticked. */
-  function readSize(root, name, allowNone) {
+  function readSize(root, name, allowNone, shown) {
     if (allowNone && root.querySelector("#se-" + name + "-none").checked) { return { value: null }; }
     var text = root.querySelector("#se-" + name).value.trim();
     if (!/^[0-9]+$/.test(text) || Number(text) < 1) {
-      return { error: name.replace("-", "_") + " must be a whole number of at least 1, got " +
+      return { error: (shown || name.replace("-", "_")) + " must be a whole number of at least 1, got " +
         JSON.stringify(text) + (allowNone ? ": type one, or tick None" : "") };
     }
     return { value: Number(text) };
@@ -622,6 +714,132 @@
     });
   }
 
+  // ---- ConvLSTM2D mode: its own input (frames) and arguments, below the stack
+
+  function numberField(name, text, value, hidden) {
+    return '<span class="se-inline"><label for="se-conv-' + name + '"' +
+      (hidden ? ' class="se-visually-hidden"' : "") + ">" + text + "</label>" +
+      (hidden ? '<span aria-hidden="true">×</span>' : "") +
+      '<input id="se-conv-' + name + '" type="number" min="1" step="1" value="' + value +
+      '" inputmode="numeric" class="se-number"></span>';
+  }
+
+  function noneBox(name, text) {
+    return '<label class="se-inline"><input id="se-conv-' + name + '-none" type="checkbox">' +
+      '<span class="se-visually-hidden">' + text + ' is </span>None</label>';
+  }
+
+  /* Two sizes, one per spatial axis: "kernel_size [3] × [3]", each input named for its axis. */
+  function pairField(name, text, value) {
+    return numberField(name + "-rows", text + '<span class="se-visually-hidden"> (rows)</span>', value) +
+      numberField(name + "-cols", text + " (cols)", value, true);
+  }
+
+  function checkBox(name, text, checked) {
+    return '<label class="se-inline"><input id="se-conv-' + name + '" type="checkbox"' +
+      (checked ? " checked" : "") + ">" + text + "</label>";
+  }
+
+  function selectField(name, text, options) {
+    return '<span class="se-inline"><label for="se-conv-' + name + '">' + text + "</label>" +
+      '<select id="se-conv-' + name + '">' + options.map(function (option, i) {
+        return '<option value="' + option + '"' + (i === 0 ? " selected" : "") + ">" + option + "</option>";
+      }).join("") + "</select></span>";
+  }
+
+  var CONV_MARKUP = [
+    '<h3 id="se-conv">A convolutional recurrent layer: ConvLSTM2D</h3>',
+    "<p>ConvLSTM2D reads a sequence of frames, each with rows, columns and channels, so it ",
+    "has an input shape of its own. Its output keeps the frame, shrunk by the kernel, the ",
+    'padding and the strides: <a href="convlstm.html">Read image sequences with convolutional ',
+    "recurrent layers</a> works out each rule.</p>",
+    '<fieldset id="se-conv-input-controls"><legend id="se-conv-legend"></legend>',
+    '<div class="se-row">' + numberField("batch", "batch_size", 32) + noneBox("batch", "batch_size") + "</div>",
+    '<div class="se-row">' + numberField("timesteps", "timesteps", 8) + noneBox("timesteps", "timesteps") + "</div>",
+    '<div class="se-row">' + numberField("rows", "rows", 16) + numberField("cols", "cols", 16) +
+      numberField("channels", "channels", 1) + "</div>",
+    '<div class="se-row">' + selectField("data-format", "data_format", ["channels_last", "channels_first"]) + "</div>",
+    "</fieldset>",
+    '<fieldset id="se-conv-layer-controls"><legend>ConvLSTM2D and its arguments</legend>',
+    '<div class="se-row">' + numberField("filters", "filters", 4) + pairField("kernel", "kernel_size", 3) + "</div>",
+    '<div class="se-row">' + pairField("strides", "strides", 1) + numberField("dilation", "dilation_rate", 1) +
+      selectField("padding", "padding", ["valid", "same"]) + "</div>",
+    '<div class="se-row">' + checkBox("return-sequences", "return_sequences") +
+      checkBox("return-state", "return_state") + checkBox("use-bias", "use_bias", true) + "</div>",
+    "</fieldset>",
+    '<p id="se-conv-message" class="se-message" role="alert"></p>',
+    '<div id="se-conv-result" class="se-result">',
+    '<p id="se-conv-summary" aria-live="polite">Keras returns <span id="se-conv-structure"></span> ',
+    '<code id="se-conv-repr" class="se-repr"></code>, with <span id="se-conv-params"></span> parameters.</p>',
+    '<div id="se-conv-tensors"></div>',
+    '<p id="se-conv-note" hidden>Keras builds a channels_first layer with these shapes; the book\'s ',
+    "CPU session then refuses to run it on numbers: see ",
+    '<a href="convlstm.html#data-format-channels-first">data_format="channels_first"</a>.</p>',
+    '<p><strong>The Keras code</strong> <button type="button" class="se-button" id="se-conv-copy">Copy code</button>',
+    '<span class="se-copied" aria-live="polite"></span></p>',
+    '<pre tabindex="0" aria-label="Keras code for this ConvLSTM2D layer"><code id="se-conv-code"></code></pre>',
+    "</div>"
+  ].join("");
+
+  /* The fields read in order; a third entry is the name the message gives the field. */
+  var CONV_SIZES = [["batch", true, "batch_size"], ["timesteps", true], ["rows"], ["cols"],
+    ["channels"], ["filters"], ["kernel-rows", false, "kernel_size (rows)"],
+    ["kernel-cols", false, "kernel_size (cols)"], ["strides-rows", false, "strides (rows)"],
+    ["strides-cols", false, "strides (cols)"], ["dilation", false, "dilation_rate"]];
+
+  function updateConv(root) {
+    var q = function (name) { return root.querySelector("#se-conv-" + name); };
+    ["batch", "timesteps"].forEach(function (name) { q(name).disabled = q(name + "-none").checked; });
+    var first = q("data-format").value === "channels_first";
+    q("legend").textContent = "Input shape " + (first ?
+      "(batch_size, timesteps, channels, rows, cols)" : "(batch_size, timesteps, rows, cols, channels)");
+    var size = {}, errors = [];
+    CONV_SIZES.forEach(function (field) {
+      var read = readSize(root, "conv-" + field[0], !!field[1], field[2] || field[0]);
+      if (read.error) { errors.push(read.error); } else { size[field[0]] = read.value; }
+    });
+    var message = q("message"), result = q("result");
+    var frame = first ? [size.channels, size.rows, size.cols] : [size.rows, size.cols, size.channels];
+    var inputShape = [size.batch, size.timesteps].concat(frame);
+    var kernel = [size["kernel-rows"], size["kernel-cols"]];
+    var options = { rank: 2, strides: [size["strides-rows"], size["strides-cols"]],
+      dilation_rate: size.dilation, padding: q("padding").value,
+      data_format: q("data-format").value, return_sequences: q("return-sequences").checked,
+      return_state: q("return-state").checked, use_bias: q("use-bias").checked };
+    var shapes = null;
+    if (!errors.length) {
+      try {
+        shapes = convlstmOutputShape(inputShape, size.filters, kernel, options);
+      } catch (error) {
+        if (!(error instanceof Problem)) { throw error; }
+        errors.push("Keras refuses this layer: " + error.message);
+      }
+    }
+    message.textContent = errors.join("; ");
+    result.hidden = shapes === null;
+    if (shapes === null) { return; }
+    var names = options.return_state ? ["outputs", "state_h", "state_c"] : ["outputs"];
+    q("repr").textContent = pyRepr(shapes);
+    q("structure").textContent = options.return_state ? "a tuple of 3 tensors, in this order:" : "one tensor:";
+    q("tensors").replaceChildren(shapeTable(names, options.return_state ? shapes : [shapes]));
+    q("params").textContent = convlstmCountParams(size.channels, size.filters, kernel,
+      { rank: 2, use_bias: options.use_bias }).toLocaleString("en-US");
+    q("note").hidden = !first;
+    q("code").textContent = convlstmCode(inputShape, size.filters, kernel, options);
+  }
+
+  function startConv(root) {
+    var section = el("div", { id: "se-conv-section" });
+    section.innerHTML = CONV_MARKUP;
+    root.appendChild(section);
+    section.querySelectorAll("input, select").forEach(function (input) {
+      input.addEventListener("input", function () { updateConv(root); });
+      input.addEventListener("change", function () { updateConv(root); });
+    });
+    copyButton(root.querySelector("#se-conv-copy"), "se-conv-code");
+    updateConv(root);
+  }
+
   function start() {
     var root = document.getElementById("shape-explorer");
     if (!root) { return; }
@@ -656,6 +874,7 @@
     copyButton(root.querySelector("#se-stack-copy"), "se-stack-code");
     root.stackState = state;
     refresh();
+    startConv(root);
   }
 
   // The page includes this script right after the explorer's markup: draw it at once,

@@ -469,3 +469,242 @@ def test_global_pooling_in_the_stack_matches_keras(explorer):
         "() => window.ShapeRules.predictStack([7, 5], [{layer: 'LSTM', units: 4}, "
         "{layer: 'GlobalAveragePooling1D'}]).problem")
     assert failing.endswith("set return_sequences=True on layer 1 (LSTM)")
+
+
+# --------------------------------------------------------------------------------------
+# ConvLSTM2D: companion.convlstm_output_shape and convlstm_count_params, in the page
+
+
+CONVLSTM_SAMPLE = 300
+
+
+def _convlstm_expected(input_shape, filters, kernel, options) -> dict:
+    """The companion's shape (or its ValueError's words) and count for one layer."""
+    channels = input_shape[2] if options["data_format"] == "channels_first" else input_shape[-1]
+    params = companion.convlstm_count_params(channels, filters, kernel, rank=options["rank"],
+                                             use_bias=options["use_bias"])
+    flags = {k: value for k, value in options.items() if k != "use_bias"}
+    try:
+        shape = _plain(companion.convlstm_output_shape(input_shape, filters, kernel, **flags))
+    except ValueError as error:
+        return {"shape": None, "problem": str(error), "params": params}
+    return {"shape": shape, "problem": None, "params": params}
+
+
+def convlstm_rule_cases(count: int = CONVLSTM_SAMPLE, seed: int = 2) -> list[dict]:
+    """Seeded random ConvLSTM1D/2D/3D layers, frames from 1 to 9 wide: some too small for
+    the kernel with padding "valid", some with strides and dilation_rate both above 1."""
+    rng = random.Random(seed)
+    cases = []
+    for _ in range(count):
+        rank = rng.choice((1, 2, 2, 3))
+        per_axis = [(lambda: rng.randint(1, 9)), (lambda: rng.randint(1, 4)),
+                    (lambda: rng.choice((1, 1, 2, 3))), (lambda: rng.choice((1, 1, 1, 2)))]
+        spatial, kernel, strides, dilation = ([pick() for _ in range(rank)] for pick in per_axis)
+        channels = rng.choice((1, 3))
+        options = {"rank": rank, "strides": strides, "dilation_rate": dilation,
+                   "padding": rng.choice(("valid", "same")),
+                   "data_format": rng.choice(("channels_last", "channels_first")),
+                   "return_sequences": rng.random() < 0.5, "return_state": rng.random() < 0.5,
+                   "use_bias": rng.random() < 0.8}
+        frame = ([channels, *spatial] if options["data_format"] == "channels_first"
+                 else [*spatial, channels])
+        input_shape = [rng.choice((None, 2)), rng.choice((None, 5)), *frame]
+        filters = rng.choice((1, 4))
+        cases.append({"input": input_shape, "filters": filters, "kernel": kernel,
+                      "options": options, "expected": _convlstm_expected(
+                          tuple(input_shape), filters, tuple(kernel), {
+                              **options, "strides": tuple(strides),
+                              "dilation_rate": tuple(dilation)})})
+    return cases
+
+
+_CONVLSTM_CROSS_CHECK = """(cases) => {
+  const R = window.ShapeRules, same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+  return cases.flatMap(c => {
+    let shape = null, problem = null;
+    try {
+      shape = R.convlstmOutputShape(c.input, c.filters, c.kernel, c.options);
+    } catch (e) {
+      if (e instanceof Error) throw e;  // a bug, not a problem Keras refuses
+      problem = e.message;
+    }
+    const params = R.convlstmCountParams(
+      c.options.data_format === "channels_first" ? c.input[2] : c.input[c.input.length - 1],
+      c.filters, c.kernel, c.options);
+    const got = {shape, problem, params};
+    return same(got, c.expected) ? [] : [{case: c, got}];
+  });
+}"""
+
+
+def test_convlstm_rules_match_the_companion_on_random_layers(explorer):
+    cases = convlstm_rule_cases()
+    refused = [case["expected"]["problem"] for case in cases if case["expected"]["problem"]]
+    assert {case["options"]["rank"] for case in cases} == {1, 2, 3}
+    assert any("kernel's reach" in p for p in refused)
+    assert any("strides or dilation_rate" in p for p in refused)
+    assert 0.5 < 1 - len(refused) / len(cases) < 0.95
+    mismatches = explorer.evaluate(_CONVLSTM_CROSS_CHECK, cases)
+    assert mismatches == [], json.dumps(mismatches[:5], indent=1)
+
+
+#: Settings of the page's ConvLSTM2D controls: edge sizes (1-pixel frames, a kernel as
+#: wide as the frame, strides wider than it), both paddings and data formats, unequal
+#: axes (a swapped rows/cols shows), dilation, None sizes and every flag.
+CONVLSTM_CONTROLS = [
+    dict(batch=32, steps=8, rows=16, cols=16, channels=1, filters=4, kernel=(3, 3)),
+    dict(batch=None, steps=8, rows=16, cols=16, channels=1, filters=4, kernel=(3, 3),
+         padding="same", sequences=True),
+    dict(batch=2, steps=None, rows=12, cols=9, channels=3, filters=5, kernel=(3, 2),
+         strides=(2, 1), state=True),
+    dict(batch=None, steps=None, rows=12, cols=9, channels=3, filters=5, kernel=(3, 2),
+         strides=(1, 3), padding="same", data_format="channels_first", state=True),
+    dict(batch=1, steps=1, rows=1, cols=1, channels=1, filters=1, kernel=(1, 1)),
+    dict(batch=1, steps=1, rows=1, cols=1, channels=1, filters=1, kernel=(3, 3),
+         padding="same", strides=(2, 2), sequences=True, state=True),
+    dict(batch=4, steps=6, rows=5, cols=7, channels=2, filters=3, kernel=(5, 7)),
+    dict(batch=4, steps=6, rows=5, cols=7, channels=2, filters=3, kernel=(5, 7),
+         data_format="channels_first", sequences=True, use_bias=False),
+    dict(batch=None, steps=10, rows=20, cols=11, channels=1, filters=8, kernel=(3, 3),
+         dilation=2),
+    dict(batch=3, steps=4, rows=20, cols=11, channels=1, filters=8, kernel=(3, 3),
+         dilation=3, padding="same", state=True, use_bias=False),
+    dict(batch=8, steps=3, rows=9, cols=9, channels=4, filters=2, kernel=(2, 2),
+         strides=(3, 3), sequences=True),
+    dict(batch=8, steps=3, rows=10, cols=10, channels=4, filters=2, kernel=(4, 1),
+         strides=(3, 2), padding="same", data_format="channels_first"),
+    dict(batch=None, steps=None, rows=64, cols=48, channels=3, filters=16, kernel=(5, 5),
+         strides=(2, 2), sequences=True, state=True),
+    dict(batch=2, steps=6, rows=12, cols=12, channels=1, filters=4, kernel=(3, 3),
+         strides=(2, 2), data_format="channels_first", state=True, use_bias=False),
+    dict(batch=2, steps=6, rows=2, cols=30, channels=1, filters=6, kernel=(1, 9),
+         strides=(1, 4), sequences=True),
+    dict(batch=5, steps=2, rows=7, cols=3, channels=2, filters=1, kernel=(7, 3),
+         padding="same", data_format="channels_first", sequences=True, state=True),
+    dict(batch=None, steps=7, rows=8, cols=8, channels=1, filters=3, kernel=(2, 3),
+         dilation=2, data_format="channels_first"),
+    dict(batch=6, steps=None, rows=11, cols=13, channels=5, filters=7, kernel=(3, 5),
+         strides=(2, 3), state=True),
+    # Refused by Keras, in words: a kernel wider than the frame with "valid", and
+    # strides and dilation_rate both above 1.
+    dict(batch=2, steps=6, rows=4, cols=16, channels=1, filters=4, kernel=(5, 3)),
+    dict(batch=2, steps=6, rows=16, cols=16, channels=1, filters=4, kernel=(3, 3),
+         strides=(2, 1), dilation=2),
+]
+
+
+def _convlstm_setting(case: dict) -> dict:
+    """A CONVLSTM_CONTROLS entry with its defaults, the page's field ids and the answer."""
+    s = {"strides": (1, 1), "dilation": 1, "padding": "valid", "data_format": "channels_last",
+         "sequences": False, "state": False, "use_bias": True, **case}
+    first = s["data_format"] == "channels_first"
+    frame = ((s["channels"], s["rows"], s["cols"]) if first
+             else (s["rows"], s["cols"], s["channels"]))
+    expected = _convlstm_expected((s["batch"], s["steps"], *frame), s["filters"], s["kernel"], {
+        "rank": 2, "strides": s["strides"], "dilation_rate": s["dilation"],
+        "padding": s["padding"], "data_format": s["data_format"],
+        "return_sequences": s["sequences"], "return_state": s["state"],
+        "use_bias": s["use_bias"]})
+    sizes = {"batch": s["batch"], "timesteps": s["steps"], "rows": s["rows"], "cols": s["cols"],
+             "channels": s["channels"], "filters": s["filters"], "kernel-rows": s["kernel"][0],
+             "kernel-cols": s["kernel"][1], "strides-rows": s["strides"][0],
+             "strides-cols": s["strides"][1], "dilation": s["dilation"]}
+    return {"sizes": sizes, "selects": {"padding": s["padding"],
+                                        "data-format": s["data_format"]},
+            "checks": {"return-sequences": s["sequences"], "return-state": s["state"],
+                       "use-bias": s["use_bias"]}, "expected": expected}
+
+
+#: Sets each setting on the page's own controls (with the events a reader's edit fires)
+#: and reads back what the page shows.
+_CONVLSTM_DRIVE = """(settings) => settings.map(s => {
+  const field = name => document.getElementById("se-conv-" + name);
+  const fire = input => ["input", "change"].forEach(
+    type => input.dispatchEvent(new Event(type, {bubbles: true})));
+  for (const [name, value] of Object.entries(s.sizes)) {
+    const none = field(name + "-none");
+    if (none) { none.checked = value === null; fire(none); }
+    if (value !== null) { field(name).value = String(value); fire(field(name)); }
+  }
+  for (const [name, value] of Object.entries(s.selects)) {
+    field(name).value = value; fire(field(name));
+  }
+  for (const [name, value] of Object.entries(s.checks)) {
+    field(name).checked = value; fire(field(name));
+  }
+  return {repr: field("repr").textContent, params: field("params").textContent,
+          message: field("message").textContent, hidden: field("result").hidden,
+          tensors: [...field("tensors").querySelectorAll("tbody tr")].map(r => r.textContent),
+          code: field("code").textContent};
+})"""
+
+
+def _tuples(value):
+    return tuple(map(_tuples, value)) if isinstance(value, list) else value
+
+
+def _convlstm_shown(expected: dict) -> dict:
+    """What the page must show for the companion's answer."""
+    if expected["problem"]:
+        return {"message": "Keras refuses this layer: " + expected["problem"], "hidden": True}
+    shape = _tuples(expected["shape"])
+    shapes = shape if isinstance(shape[0], tuple) else (shape,)
+    names = ("outputs", "state_h", "state_c")[:len(shapes)]
+    return {"repr": repr(shape), "params": f"{expected['params']:,}", "message": "",
+            "hidden": False,
+            "tensors": [name + repr(s) for name, s in zip(names, shapes, strict=True)]}
+
+
+@pytest.fixture(scope="module")
+def convlstm_shown(explorer) -> list[dict]:
+    """The page's answers for every CONVLSTM_CONTROLS setting, from one page load."""
+    return explorer.evaluate(_CONVLSTM_DRIVE, [_convlstm_setting(c) for c in CONVLSTM_CONTROLS])
+
+
+def test_the_convlstm2d_controls_show_the_companions_answer(convlstm_shown):
+    assert len(CONVLSTM_CONTROLS) == 20
+    mismatches = []
+    for case, shown in zip(CONVLSTM_CONTROLS, convlstm_shown, strict=True):
+        wanted = _convlstm_shown(_convlstm_setting(case)["expected"])
+        got = {key: shown[key] for key in wanted}
+        if got != wanted:
+            mismatches.append({"case": case, "wanted": wanted, "got": got})
+    assert mismatches == [], json.dumps(mismatches[:3], indent=1)
+    refused = [shown for shown in convlstm_shown if shown["hidden"]]
+    assert len(refused) == 2
+
+
+def test_an_invalid_convlstm2d_setting_says_what_is_wrong(explorer):
+    explorer.fill("#se-conv-rows", "0")
+    assert explorer.inner_text("#se-conv-message").startswith(
+        "rows must be a whole number of at least 1")
+    assert explorer.locator("#se-conv-result").is_hidden()
+    explorer.fill("#se-conv-rows", "4")
+    explorer.select_option("#se-conv-padding", "valid")
+    explorer.fill("#se-conv-kernel-rows", "5")
+    explorer.fill("#se-conv-strides-rows", "1")
+    explorer.fill("#se-conv-dilation", "1")
+    assert "kernel's reach (dilation_rate * (kernel_size - 1) + 1 = 5) with padding='valid'" in (
+        explorer.inner_text("#se-conv-message"))
+    explorer.select_option("#se-conv-padding", "same")  # the fix the message names
+    assert explorer.inner_text("#se-conv-message") == ""
+    assert explorer.locator("#se-conv-result").is_visible()
+
+
+@pytest.mark.keras
+@pytest.mark.slow
+def test_the_convlstm2d_code_the_page_shows_builds_those_shapes_in_keras(convlstm_shown):
+    import keras
+
+    for case, shown in zip(CONVLSTM_CONTROLS, convlstm_shown, strict=True):
+        if shown["hidden"]:
+            continue
+        scope: dict = {}
+        exec(shown["code"], scope)  # noqa: S102 (the page's own code)
+        results = scope["layer"](scope["inputs"])
+        results = results if isinstance(results, (tuple, list)) else (results,)
+        assert repr(tuple(tuple(r.shape) for r in results)) in (
+            shown["repr"], f"({shown['repr']},)"), case
+        assert f"{scope['layer'].count_params():,}" == shown["params"], case
+    keras.backend.clear_session()
