@@ -4,6 +4,7 @@ Colab install cell and notebook normalisation. Standard library plus nbformat/Py
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import nbformat
@@ -14,6 +15,7 @@ from companion.session import QUIET_ENVIRONMENT
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "return-sequences-companion"
 COLAB_MARKER = "# Colab only: install the companion package"
+EXTRAS_MARKER = "# Binder and Colab: install the Part III extras this chapter needs"
 #: myst-nb drops cells with this tag from the HTML; the notebooks keep them.
 COLAB_TAG = "remove-cell"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
@@ -119,6 +121,77 @@ def set_colab_cell(nb, url: str | None = None) -> bool:
     cell.source = source
     if COLAB_TAG not in tags:
         cell.metadata["tags"] = [*tags, COLAB_TAG]
+    return True
+
+
+#: Part III's bridges (requirements-extras.txt, requirements-nodeps.txt): the import names
+#: that companion.extras.ensure installs. Code needs one if it imports it, or if it calls
+#: ``companion.run_snippet(s)`` with that backend named as a string literal (``"jax"``,
+#: ``"torch"``) or with ``legacy_keras=True`` (Keras 2: tf_keras), in child processes.
+EXTRAS = ("torch", "jax", "tf_keras")
+_IMPORT = re.compile(r"^\s*(?:>>> )?(?:import|from) ([\w., ]+)", re.MULTILINE)
+_BACKEND = re.compile(r"""["'](jax|torch)["']""")
+
+
+def needed_extras(text: str) -> set[str]:
+    """The EXTRAS that the code ``text`` needs (installed or not).
+
+    Examples
+    --------
+    >>> sorted(needed_extras("import keras, torch; companion.run_snippet(c, 'jax')"))
+    ['jax', 'torch']
+    """
+    names = {part.strip().split(".")[0].split(" ")[0]
+             for line in _IMPORT.findall(text) for part in line.split(",")}
+    if "companion.run_snippet" in text:
+        names |= set(_BACKEND.findall(text))
+        if "legacy_keras=True" in text:
+            names.add("tf_keras")
+    return names & set(EXTRAS)
+
+
+def notebook_code(nb) -> str:
+    """The code of a notebook's code cells, without the generated install cells."""
+    return "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code"
+                     and not cell.source.startswith((COLAB_MARKER, EXTRAS_MARKER)))
+
+
+def extras_cell_source(extras) -> str:
+    """The cell after the Colab cell of a chapter that needs ``extras`` (sorted)."""
+    names = ", ".join(f'"{name}"' for name in sorted(extras))
+    return (
+        f"{EXTRAS_MARKER}\n"
+        "# where they are missing (prints nothing where they are installed).\n"
+        "import companion.extras\n"
+        "\n"
+        f"companion.extras.ensure({names})"
+    )
+
+
+def set_extras_cell(nb) -> bool:
+    """Keep the extras cell of ``nb`` in step with its code. True if it changed.
+
+    A notebook whose code needs an extra gets the cell right after the Colab cell (tag
+    ``remove-cell``, like the Colab cell); one that needs none loses it.
+    """
+    extras = needed_extras(notebook_code(nb))
+    cells = [cell for cell in nb.cells
+             if cell.cell_type == "code" and cell.source.startswith(EXTRAS_MARKER)]
+    if not extras:
+        for cell in cells:
+            nb.cells.remove(cell)
+        return bool(cells)
+    source = extras_cell_source(extras)
+    colab = first_code_cell(nb)
+    index = nb.cells.index(colab) + 1 if colab is not None else 0
+    if len(cells) == 1 and nb.cells.index(cells[0]) == index and cells[0].source == source \
+            and COLAB_TAG in cells[0].metadata.get("tags", []):
+        return False
+    for cell in cells:
+        nb.cells.remove(cell)
+    new = nbformat.v4.new_code_cell(source, metadata={"tags": [COLAB_TAG]})
+    new.id = "extras-install"
+    nb.cells.insert(index, new)
     return True
 
 

@@ -13,50 +13,38 @@ Usage: .venv-compat/bin/python scripts/compat.py [extra pytest arguments]
 from __future__ import annotations
 
 import importlib.util
-import json
 import pathlib
-import re
 import subprocess
 import sys
 import time
 from importlib.metadata import PackageNotFoundError, version
 
 import booktools
+import nbformat
 
 SANITIZE = booktools.ROOT / "tests" / "compat-sanitize.cfg"
 #: The browser tests drive the built book (made by the pinned stack), not the floor stack.
 UNIT_PATHS = ["tests", "companion", "README.md"]
 
 
-#: Part III's bridges (requirements-extras.txt) are pinned with the pinned stack only: the
-#: floor stack tests the TensorFlow backend. A notebook or a companion module whose code
-#: imports one of these is left out where the module is not installed (and said so).
-#: Code that calls ``companion.run_snippet(s)`` (the notebooks of Part III) runs other
-#: backends (named as string literals) or Keras 2 (``legacy_keras=True``) in child
-#: processes: it needs those extras too.
-EXTRAS = ("torch", "jax", "tf_keras")
-_IMPORT = re.compile(r"^\s*(?:>>> )?(?:import|from) ([\w., ]+)", re.MULTILINE)
-_BACKEND = re.compile(r"""["'](jax|torch)["']""")
+#: Part III's bridges are pinned with the pinned stack only: the floor stack tests the
+#: TensorFlow backend. A notebook or a companion module whose code needs one of them
+#: (booktools.needed_extras: the same analysis that writes a chapter's extras cell) is left
+#: out where the module is not installed (and said so).
+EXTRAS = booktools.EXTRAS
 
 
 def missing_extras(text: str) -> set[str]:
     """The EXTRAS that the code ``text`` needs and that this environment lacks."""
-    names = {part.strip().split(".")[0].split(" ")[0]
-             for line in _IMPORT.findall(text) for part in line.split(",")}
-    if "companion.run_snippet" in text:
-        names |= set(_BACKEND.findall(text))
-        if "legacy_keras=True" in text:
-            names.add("tf_keras")
-    wanted = names & set(EXTRAS)
-    return {name for name in wanted if importlib.util.find_spec(name) is None}
+    return {name for name in booktools.needed_extras(text)
+            if importlib.util.find_spec(name) is None}
 
 
 def code_of(path: pathlib.Path) -> str:
     """The code of a module, or of a notebook's code cells (not its JSON text)."""
     if path.suffix != ".ipynb":
         return path.read_text(encoding="utf-8")
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    return "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
+    return booktools.notebook_code(nbformat.read(path, as_version=4))
 
 
 def notebooks() -> list[str]:
