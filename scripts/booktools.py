@@ -47,6 +47,23 @@ def branch() -> str:
     return str(config()["repository"].get("branch", "main"))
 
 
+def site_url(url: str | None = None) -> str:
+    """Where GitHub Pages serves the book of ``url`` (default: ``_config.yml``'s).
+
+    >>> site_url("https://github.com/Octo-Cat/keras-return-sequences/")
+    'https://octo-cat.github.io/keras-return-sequences/'
+    >>> site_url("https://github.com/octo-cat/octo-cat.github.io")
+    'https://octo-cat.github.io/'
+    """
+    url = (url or repository_url()).rstrip("/")
+    prefix = "https://github.com/"
+    owner, _, repo = url.removeprefix(prefix).partition("/")
+    if not url.startswith(prefix) or not owner or not repo or "/" in repo:
+        raise ValueError(f"not a GitHub repository URL (https://github.com/OWNER/REPO): {url}")
+    host = f"{owner.lower()}.github.io"
+    return f"https://{host}/" if repo.lower() == host else f"https://{host}/{repo}/"
+
+
 def toc_files() -> list[str]:
     """Every page of ``_toc.yml`` in reading order, without suffix (``book/index``)."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
