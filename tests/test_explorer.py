@@ -6,8 +6,11 @@ case by case, with ``companion.rnn_output_shape``, ``count_params`` and ``predic
 computed here: every combination of layer x ``return_sequences`` x ``return_state`` x
 Bidirectional x ``merge_mode`` x ``None``/number sizes, and a seeded random sample of
 stacks, evaluated in the page; then a sample driven through the real controls, with the
-mouse and with the keyboard alone. A copy of the script with one rule changed (served by
-route interception) must make the same cross-check report mismatches.
+mouse and with the keyboard alone. The ConvLSTM2D section is compared the same way with
+``companion.convlstm_output_shape`` and ``convlstm_count_params``: its rules on seeded random
+layers, its controls on a fixed list of edge settings, and the code it shows run in Keras.
+A copy of the script with one rule changed (served by route interception) must make the
+same cross-check report mismatches.
 
 The HTML comes from ``BOOK_HTML_DIR`` (default ``_build/html``); without a build that
 has the explorer page, or without Chromium, the tests skip (fail with ``CI=true``).
@@ -411,6 +414,25 @@ def test_the_explorer_works_with_the_keyboard_alone(browser, base_url):
         page.keyboard.press("Enter")
         assert page.locator("#se-stack-layers li").count() == 3
         assert page.evaluate("() => document.activeElement.id") == "se-stack-3-remove"
+
+        # The ConvLSTM2D section: Tab walks its fields in reading order; an arrow key
+        # picks padding="same", Space ticks return_state.
+        page.focus("#se-conv-batch")
+        conv_order = []
+        for _ in range(19):
+            conv_order.append(page.evaluate("() => document.activeElement.id"))
+            page.keyboard.press("Tab")
+        assert conv_order == ["se-conv-" + name for name in (
+            "batch", "batch-none", "timesteps", "timesteps-none", "rows", "cols", "channels",
+            "data-format", "filters", "kernel-rows", "kernel-cols", "strides-rows",
+            "strides-cols", "dilation", "padding", "return-sequences", "return-state",
+            "use-bias", "copy")]
+        page.focus("#se-conv-padding")
+        page.keyboard.press("ArrowDown")
+        page.focus("#se-conv-return-state")
+        page.keyboard.press("Space")
+        assert page.inner_text("#se-conv-repr") == repr(companion.convlstm_output_shape(
+            (32, 8, 16, 16, 1), 4, 3, rank=2, padding="same", return_state=True))
     finally:
         context.close()
     assert errors == []
@@ -680,11 +702,10 @@ def test_an_invalid_convlstm2d_setting_says_what_is_wrong(explorer):
     assert explorer.inner_text("#se-conv-message").startswith(
         "rows must be a whole number of at least 1")
     assert explorer.locator("#se-conv-result").is_hidden()
-    explorer.fill("#se-conv-rows", "4")
+    for name, value in (("rows", 4), ("cols", 16), ("kernel-rows", 5), ("kernel-cols", 3),
+                        ("strides-rows", 1), ("dilation", 1)):
+        explorer.fill(f"#se-conv-{name}", str(value))
     explorer.select_option("#se-conv-padding", "valid")
-    explorer.fill("#se-conv-kernel-rows", "5")
-    explorer.fill("#se-conv-strides-rows", "1")
-    explorer.fill("#se-conv-dilation", "1")
     assert "kernel's reach (dilation_rate * (kernel_size - 1) + 1 = 5) with padding='valid'" in (
         explorer.inner_text("#se-conv-message"))
     explorer.select_option("#se-conv-padding", "same")  # the fix the message names
@@ -708,3 +729,13 @@ def test_the_convlstm2d_code_the_page_shows_builds_those_shapes_in_keras(convlst
             shown["repr"], f"({shown['repr']},)"), case
         assert f"{scope['layer'].count_params():,}" == shown["params"], case
     keras.backend.clear_session()
+
+
+def test_the_page_names_the_sample_sizes_these_tests_use():
+    page = json.loads((booktools.ROOT / "book" / "shape-explorer.ipynb").read_text())
+    intro = "".join(page["cells"][0]["source"])
+    for words in (f"for {STACK_SAMPLE + EMBEDDING_SAMPLE} randomly generated stacks "
+                  f"({EMBEDDING_SAMPLE} of them start with an `Embedding`)",
+                  f"on {CONVLSTM_SAMPLE} random layers and on {len(CONVLSTM_CONTROLS)} "
+                  "settings of its controls"):
+        assert words in intro
