@@ -30,7 +30,8 @@ def sync_readme(path: Path, url: str) -> bool:
     ``pip install`` line) and of its site address (``booktools.site_url``) is rewritten.
 
     >>> import tempfile
-    >>> readme = Path(tempfile.mkdtemp()) / "README.md"
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> readme = Path(folder.name) / "README.md"
     >>> _ = readme.write_text("repository:\\n  url: https://github.com/a/book   # <- edit\\n"
     ...                       "Site: https://a.github.io/book/ (book: https://github.com/a/book)\\n")
     >>> sync_readme(readme, "https://github.com/Bee/book2"), sync_readme(readme, "https://github.com/Bee/book2")
@@ -40,6 +41,7 @@ def sync_readme(path: Path, url: str) -> bool:
       url: https://github.com/Bee/book2   # <- edit
     Site: https://bee.github.io/book2/ (book: https://github.com/Bee/book2)
     <BLANKLINE>
+    >>> folder.cleanup()
     """
     text = path.read_text(encoding="utf-8")
     match = README_URL.search(text)
