@@ -2,7 +2,9 @@
 
 No test asserts anything about a time: the file's timings are checked for their form
 (enough interleaved runs, load recorded) and for verdicts that agree with
-companion.benchmark.verdicts; the graph sizes are counts, the same on every run.
+companion.benchmark.verdicts; the graph sizes are counts, the same on every run. The
+memory part is checked the same way (form, verdicts), never for a number of KiB, and
+run_memory's rounds and verdicts with a stand-in for the fresh processes.
 """
 
 from __future__ import annotations
@@ -121,3 +123,157 @@ def test_a_small_run_writes_the_same_schema():
     small = {"trace_timesteps": [2, 3], "trace_repeats": 2, "speed_timesteps": [2],
              "speed_repeats": 2, "calls": 1, "units": 2, "batch_size": 2, "features": 2}
     check_schema(unroll.run_unroll(small), min_repeats=2)
+
+
+# The memory part: peak resident memory of fresh processes, unroll=True next to False.
+
+MEMORY_KEYS = {"baseline_kib", "forward_peak_kib", "training_peak_kib"}
+
+
+def check_memory_schema(memory, *, min_repeats):
+    """Assert the form of the memory part written by run_memory (file and small runs)."""
+    meta = memory["meta"]
+    assert meta["command"] == f"{unroll.COMMAND} --only memory"
+    assert meta["labels"] == list(unroll.MEMORY_LABELS)
+    assert meta["unit"] == "KiB"
+    for key in ("load_average_start", "load_average_end"):
+        assert len(meta[key]) == 3 and all(value >= 0 for value in meta[key])
+    settings = meta["settings"]
+    assert settings["repeats"] >= min_repeats
+    assert [row["timesteps"] for row in memory["rows"]] == settings["timesteps"]
+    for row in memory["rows"]:
+        for flag in ("unroll_true", "unroll_false"):
+            runs = row[flag]
+            assert set(runs) == {"baseline_kib", *(f"{s}_peak_kib" for s in settings["steps"])}
+            assert all(len(values) == settings["repeats"] for values in runs.values())
+            assert all(isinstance(value, int) and value > 0
+                       for values in runs.values() for value in values)
+            for step in settings["steps"]:  # a peak never falls below an earlier reading
+                assert all(share >= 0 for share in unroll.model_share(runs, step))
+        for step in settings["steps"]:
+            assert len(row[step]["ratio_range"]) == 3
+            assert row[step]["verdict"] in (*unroll.MEMORY_LABELS, NO_DIFFERENCE)
+
+
+def test_memory_part_has_the_schema_the_chapter_reads(data):
+    check_memory_schema(data["memory"], min_repeats=3)
+
+
+def test_memory_part_is_measured_on_the_stack_of_the_timings(data):
+    machine, memory_machine = data["meta"]["machine"], data["memory"]["meta"]["machine"]
+    for key in ("cpu_model", "keras", "tensorflow", "python"):
+        assert memory_machine[key] == machine[key]
+
+
+def test_memory_part_is_the_model_of_the_timings(data):
+    settings = data["memory"]["meta"]["settings"]
+    for key in ("layer", "batch_size", "features", "units", "calls"):
+        assert settings[key] == data["meta"]["settings"][key]
+
+
+def test_stored_memory_verdicts_are_those_of_the_shared_verdict_function(data):
+    for row in data["memory"]["rows"]:
+        for step in data["memory"]["meta"]["settings"]["steps"]:
+            trues = unroll.model_share(row["unroll_true"], step)
+            falses = unroll.model_share(row["unroll_false"], step)
+            assert row[step]["verdict"] == compare(trues, falses, labels=unroll.MEMORY_LABELS)
+            assert row[step]["ratio_range"] == pytest.approx(list(ratio_range(trues, falses)))
+
+
+def fake_measure(shares, calls=None):
+    """A stand-in for a fresh process: a share in KiB per (unroll, timesteps), in turn."""
+    counters = {}
+
+    def measure(flag, timesteps, settings):
+        if calls is not None:
+            calls.append((flag, timesteps))
+        index = counters.get((flag, timesteps), 0)
+        counters[(flag, timesteps)] = index + 1
+        share = shares[(flag, timesteps)][index]
+        return {"baseline_kib": 500_000 + index, "forward_peak_kib": 500_000 + index + share,
+                "training_peak_kib": 500_000 + index + 2 * share}
+
+    return measure
+
+
+def test_run_memory_interleaves_the_settings_and_reverses_the_order_every_other_round():
+    calls = []
+    shares = {(flag, t): [1000, 1000, 1000] for flag in (True, False) for t in (5, 20)}
+    memory = unroll.run_memory({"timesteps": [5, 20], "repeats": 3},
+                               measure=fake_measure(shares, calls))
+    assert calls == [(False, 5), (True, 5), (True, 5), (False, 5), (False, 5), (True, 5),
+                     (False, 20), (True, 20), (True, 20), (False, 20), (False, 20), (True, 20)]
+    check_memory_schema(memory, min_repeats=3)
+
+
+@pytest.mark.parametrize(("true_shares", "expected"), [
+    ((1300, 1250, 1400), "unroll=True larger"),
+    ((900, 800, 950), "unroll=True smaller"),
+    ((1100, 950, 1000), NO_DIFFERENCE),
+], ids=["larger", "smaller", "spread-covers-1"])
+def test_run_memory_calls_a_difference_only_outside_the_spread(true_shares, expected):
+    shares = {(True, 5): list(true_shares), (False, 5): [1000, 1000, 1000]}
+    memory = unroll.run_memory({"timesteps": [5], "repeats": 3}, measure=fake_measure(shares))
+    row = memory["rows"][0]
+    assert row["forward"]["verdict"] == row["training"]["verdict"] == expected
+    assert row["forward"]["ratio_range"] == pytest.approx(
+        [min(true_shares) / 1000, sorted(true_shares)[1] / 1000, max(true_shares) / 1000])
+
+
+def test_model_share_subtracts_each_runs_own_baseline():
+    runs = {"baseline_kib": [100, 90], "training_peak_kib": [150, 150]}
+    assert unroll.model_share(runs, "training") == [50, 60]
+
+
+def test_merge_keeps_the_part_that_was_not_measured():
+    timing = {"meta": {"wall_seconds": 20}, "trace": [1], "speed": [2]}
+    old_memory, new_memory = {"rows": ["old"]}, {"rows": ["new"]}
+    merged = unroll.merge_part({**timing, "memory": old_memory}, "memory", new_memory)
+    assert merged == {**timing, "memory": new_memory}
+    new_timing = {"meta": {"wall_seconds": 30}, "trace": [3], "speed": [4]}
+    merged = unroll.merge_part({**timing, "memory": old_memory}, "timing", new_timing)
+    assert merged == {**new_timing, "memory": old_memory}
+    with pytest.raises(ValueError, match="one of"):
+        unroll.merge_part(timing, "speed", new_timing)
+
+
+def test_only_memory_rewrites_the_memory_part_and_keeps_the_timings(tmp_path, monkeypatch,
+                                                                    data):
+    path = tmp_path / "unroll.json"
+    path.write_text(json.dumps({key: data[key] for key in ("meta", "trace", "speed")}))
+    fake = unroll.run_memory({"timesteps": [5], "repeats": 3},
+                             measure=fake_measure({(f, 5): [10, 10, 10] for f in (True, False)}))
+    monkeypatch.setattr(unroll, "run_memory", lambda **options: fake)
+    monkeypatch.setattr(unroll, "machine_info", lambda: {"cpu_model": "test"})
+    assert unroll.main(["--output", str(path), "--only", "memory"]) == 0
+    written = json.loads(path.read_text())
+    assert {key: written[key] for key in ("meta", "trace", "speed")} == {
+        key: data[key] for key in ("meta", "trace", "speed")}
+    assert written["memory"]["rows"] == fake["rows"]
+    assert written["memory"]["meta"]["machine"] == {"cpu_model": "test"}
+
+
+def test_only_needs_an_existing_file_to_merge_into(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        unroll.main(["--output", str(tmp_path / "missing.json"), "--only", "memory"])
+    assert exit_info.value.code == 2
+    assert "run once without --only" in capsys.readouterr().err
+
+
+@pytest.mark.keras
+def test_memory_point_reads_a_baseline_then_peaks_that_never_fall():
+    tiny = {"units": 2, "batch_size": 2, "features": 2, "calls": 1}
+    readings = unroll.memory_point(True, 2, tiny)
+    assert set(readings) == MEMORY_KEYS
+    assert 0 < readings["baseline_kib"] <= readings["forward_peak_kib"] <= readings[
+        "training_peak_kib"]
+
+
+@pytest.mark.slow
+@pytest.mark.keras
+def test_a_fresh_process_reports_its_own_readings():
+    tiny = {**unroll.MEMORY_SETTINGS, "units": 2, "batch_size": 2, "features": 2, "calls": 1}
+    readings = unroll.memory_in_fresh_process(False, 2, tiny)
+    assert set(readings) == MEMORY_KEYS
+    assert 0 < readings["baseline_kib"] <= readings["forward_peak_kib"] <= readings[
+        "training_peak_kib"]

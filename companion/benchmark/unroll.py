@@ -1,9 +1,10 @@
-"""Measure what ``unroll=True`` costs and saves: trace time, graph size and speed.
+"""Measure what ``unroll=True`` costs and saves: trace time, graph size, speed, memory.
 
 Introduced in "Change precision and unroll the loop". Run
-``python -m companion.benchmark.unroll --output book/data/unroll.json`` (about two
-minutes on a busy 2-core machine); the chapter reads the file and never times anything
-itself.
+``python -m companion.benchmark.unroll --output book/data/unroll.json`` (about five
+minutes on a 2-core machine: the memory part starts 40 fresh processes); the chapter reads
+the file and never measures anything itself. ``--only memory`` re-measures the process
+memory alone and keeps the timings already in the file (``--only timing`` the reverse).
 
 Two measurements, each ``unroll=True`` next to ``unroll=False`` of the same LSTM:
 
@@ -18,13 +19,21 @@ Both go through :func:`companion.benchmark.measure.time_interleaved` (the cost c
 rounds: the two variants in turn, the order reversed every other round, every run kept
 with the load average), and the chapter's verdicts come from
 :mod:`companion.benchmark.verdicts`, which call a difference only outside the spread.
+
+The process memory (the file's ``memory`` part, with its own metadata) is measured apart
+from the timings: see :func:`run_memory`. The graph size above counts what the traced
+graph holds; the process memory is what the operating system gives the process.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import inspect
+import json
 import os
+import resource
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -37,6 +46,7 @@ from companion.benchmark.measure import (
     write_data_file,
 )
 from companion.benchmark.verdicts import compare, ratio_range
+from companion.subprocess_run import run_snippet
 
 #: What is measured. Sized to take about two minutes on a busy 2-core machine.
 SETTINGS: dict[str, Any] = {
@@ -50,6 +60,18 @@ SETTINGS: dict[str, Any] = {
 LABELS = ("unroll=True slower", "unroll=True faster")
 
 COMMAND = "python -m companion.benchmark.unroll --output book/data/unroll.json"
+
+#: The memory part: the model of :data:`SETTINGS`, each point in a fresh process.
+MEMORY_SETTINGS: dict[str, Any] = {
+    **{key: SETTINGS[key] for key in ("layer", "batch_size", "features", "units", "calls")},
+    "timesteps": [5, 20, 50, 100], "repeats": 5, "steps": ["forward", "training"],
+}
+
+#: Memory verdict labels, read as "unroll=True needs more/less memory than unroll=False".
+MEMORY_LABELS = ("unroll=True larger", "unroll=True smaller")
+
+#: The parts of the data file that ``--only`` re-measures alone.
+PARTS = ("timing", "memory")
 
 
 def _layer(unroll: bool, timesteps: int, settings: dict[str, Any]) -> tuple[Any, Any]:
@@ -168,22 +190,182 @@ def run_unroll(settings: dict[str, Any] | None = None, *,
     return {"meta": meta, "trace": trace, "speed": speed}
 
 
+def peak_memory_kib() -> int:
+    """This process's peak resident memory so far, in KiB (``ru_maxrss``).
+
+    Linux reports ``ru_maxrss`` in KiB and macOS in bytes; the result is KiB on both.
+    The peak never goes down: what a process held once counts until it exits.
+
+    Examples
+    --------
+    >>> first = peak_memory_kib()
+    >>> block = bytearray(64 * 2**20)  # 64 MiB, written, so resident
+    >>> peak_memory_kib() >= first
+    True
+    """
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak
+
+
+def memory_point(unroll: bool, timesteps: int,
+                 settings: dict[str, Any] | None = None) -> dict[str, int]:
+    """Peak memory of this process before and after the compiled calls, in KiB.
+
+    Imports TensorFlow and Keras, reads the peak (``baseline_kib``: what the imports
+    took), then builds the layer of ``settings`` and runs ``settings["calls"]`` calls of
+    its compiled forward pass (``forward_peak_kib``), then builds it again and runs as many
+    compiled training steps (``training_peak_kib``), as the speed measurement does. Each
+    reading is the peak so far, so the training reading includes the forward pass. Run it
+    in a fresh process (:func:`memory_in_fresh_process`), or earlier work counts too.
+    """
+    import keras  # noqa: F401  (imported before the baseline, like TensorFlow)
+    import tensorflow as tf
+
+    tf.get_logger().setLevel("ERROR")
+    settings = {**MEMORY_SETTINGS, **(settings or {})}
+    readings = {"baseline_kib": peak_memory_kib()}
+    for step in settings["steps"]:
+        compiled_calls(unroll, timesteps, step, settings)()
+        readings[f"{step}_peak_kib"] = peak_memory_kib()
+    return readings
+
+
+def memory_in_fresh_process(unroll: bool, timesteps: int,
+                            settings: dict[str, Any]) -> dict[str, int]:
+    """:func:`memory_point` in a new Python process; returns its readings.
+
+    The process is :func:`companion.subprocess_run.run_snippet`'s: the TensorFlow
+    backend, TensorFlow's quiet variables, and JAX, PyTorch and Matplotlib not importable
+    (Keras imports them when it can), so the baseline is TensorFlow's and Keras's imports.
+    """
+    code = ("import json\nfrom companion.benchmark.unroll import memory_point\n"
+            f"result = memory_point({bool(unroll)!r}, {int(timesteps)!r}, "
+            f"json.loads({json.dumps(settings)!r}))")
+    return run_snippet(code, timeout=600)
+
+
+def model_share(runs: dict[str, list[int]], step: str) -> list[int]:
+    """Peak minus baseline of each run, in KiB: the memory the model and its calls added.
+
+    Examples
+    --------
+    >>> model_share({"baseline_kib": [100, 102], "forward_peak_kib": [130, 131]}, "forward")
+    [30, 29]
+    """
+    return [peak - base for peak, base in
+            zip(runs[f"{step}_peak_kib"], runs["baseline_kib"], strict=True)]
+
+
+def run_memory(settings: dict[str, Any] | None = None, *,
+               measure: Callable[[bool, int, dict[str, Any]], dict[str, int]] | None = None,
+               progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Measure the process memory of ``unroll=False`` and ``unroll=True``; the file's part.
+
+    For each number of timesteps, ``repeats`` rounds, each running both settings, each in
+    a fresh process (``measure``, :func:`memory_in_fresh_process` by default), ``False``
+    first in even rounds and ``True`` first in odd ones. Every reading is kept; each row
+    holds, per step, the paired ratio ``True / False`` of the model's share
+    (:func:`model_share`) and the verdict of :func:`companion.benchmark.verdicts.compare`.
+    """
+    settings = {**MEMORY_SETTINGS, **(settings or {})}
+    measure = measure or memory_in_fresh_process
+    say = progress or (lambda line: None)
+    started = time.perf_counter()
+    load_start = _load()
+    rows = []
+    for timesteps in settings["timesteps"]:
+        runs: dict[bool, dict[str, list[int]]] = {True: {}, False: {}}
+        for round_index in range(settings["repeats"]):
+            for flag in (False, True) if round_index % 2 == 0 else (True, False):
+                for key, value in measure(flag, timesteps, settings).items():
+                    runs[flag].setdefault(key, []).append(value)
+        row: dict[str, Any] = {"timesteps": timesteps, "unroll_true": runs[True],
+                               "unroll_false": runs[False]}
+        for step in settings["steps"]:
+            trues, falses = model_share(runs[True], step), model_share(runs[False], step)
+            row[step] = {"ratio_range": list(ratio_range(trues, falses)),
+                         "verdict": compare(trues, falses, labels=MEMORY_LABELS)}
+        rows.append(row)
+        say(f"{time.perf_counter() - started:5.0f} s memory T={timesteps}: "
+            + ", ".join(f"{step} {row[step]['verdict']}" for step in settings["steps"]))
+    meta = {
+        "command": f"{COMMAND} --only memory",
+        "created_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec="seconds"),
+        "load_average_start": load_start, "load_average_end": _load(),
+        "wall_seconds": time.perf_counter() - started, "settings": settings,
+        "labels": list(MEMORY_LABELS), "unit": "KiB",
+        "notes": "\n\n".join(inspect.cleandoc(function.__doc__).split("\n\n")[1]
+                             for function in (run_memory, memory_point,
+                                              memory_in_fresh_process)),
+    }
+    return {"meta": meta, "rows": rows}
+
+
+def merge_part(existing: dict[str, Any], part: str, measured: dict[str, Any]) -> dict[str, Any]:
+    """The data file's content with one part replaced by a new measurement.
+
+    ``part="memory"``: ``measured`` is what :func:`run_memory` returns, stored under
+    ``"memory"``. ``part="timing"``: ``measured`` is what :func:`run_unroll` returns
+    (``meta``, ``trace``, ``speed``), and the existing memory part is kept.
+
+    Examples
+    --------
+    >>> merge_part({"meta": {"a": 1}, "trace": [], "speed": []}, "memory", {"rows": []})
+    {'meta': {'a': 1}, 'trace': [], 'speed': [], 'memory': {'rows': []}}
+    """
+    if part not in PARTS:
+        raise ValueError(f"expected part to be one of {PARTS}, got {part!r}")
+    if part == "memory":
+        return {**existing, "memory": measured}
+    kept = {"memory": existing["memory"]} if "memory" in existing else {}
+    return {**measured, **kept}
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m companion.benchmark.unroll --output FILE``."""
+    """Command line: ``python -m companion.benchmark.unroll --output FILE [--only PART]``."""
     parser = argparse.ArgumentParser(
         prog="python -m companion.benchmark.unroll",
         description="Time an LSTM with unroll=True and unroll=False (first call, graph "
-                    "size, forward pass, training step) and write the data file of the "
-                    "chapter 'Change precision and unroll the loop'.")
+                    "size, forward pass, training step), measure the peak memory of a "
+                    "fresh process running each, and write the data file of the chapter "
+                    "'Change precision and unroll the loop'.")
     parser.add_argument("--output", type=Path, required=True,
                         help="JSON file to write, e.g. book/data/unroll.json")
+    parser.add_argument("--only", choices=PARTS,
+                        help="measure this part alone and keep the other part already in "
+                             "--output (which must exist)")
     args = parser.parse_args(argv)
+    if args.only and not args.output.is_file():
+        parser.error(f"--only {args.only} keeps the rest of {args.output}, which does not "
+                     "exist: run once without --only")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # as the book's notebooks run
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    if args.only == "memory":
+        memory = run_memory(progress=say)
+        memory["meta"]["machine"] = machine_info()
+        content = merge_part(json.loads(args.output.read_text()), "memory", memory)
+        args.output.write_text(json.dumps(content, indent=1) + "\n")
+        print(f"wrote the memory part of {args.output} in "
+              f"{memory['meta']['wall_seconds']:.0f} s")
+        return 0
     import tensorflow as tf
 
     tf.get_logger().setLevel("ERROR")  # retracing notices: each layer is new
-    write_data_file(args.output, run_unroll(progress=lambda line: print(line, flush=True)))
+    content = run_unroll(progress=say)
+    if args.only == "timing":
+        content = merge_part(json.loads(args.output.read_text()), "timing", content)
+    else:
+        memory = run_memory(progress=say)
+        memory["meta"]["machine"] = content["meta"]["machine"]
+        content = merge_part(content, "memory", memory)
+    write_data_file(args.output, content)
+    if not args.only:
+        print(f"(timings; the memory part took {memory['meta']['wall_seconds']:.0f} s)")
     return 0
 
 
