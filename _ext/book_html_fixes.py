@@ -25,7 +25,7 @@ Lighter, findable pages:
    toctree has math, so the landing page, whose toctree holds every chapter, loads it
    although it has no math. Only pages with math of their own keep it.
 6. Jupyter Book adds every ``.js`` and ``.css`` file of ``_static`` to every page's head.
-   The shape explorer's script and stylesheet (36 KiB before gzip) serve one page, whose
+   The shape explorer's script and stylesheet (46 KiB before gzip) serve one page, whose
    own HTML (``_static/shape-explorer.html``) links both: every head drops them
    (``SELF_LINKED_ASSETS``), which also stops that page loading the script twice.
 7. pydata-sphinx-theme loads Sphinx's search scripts (``searchtools.js``,
