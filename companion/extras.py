@@ -138,7 +138,7 @@ def _install(extra: str) -> str:
     return version(DISTRIBUTIONS[extra])
 
 
-def ensure(*extras: str) -> dict[str, str]:
+def ensure(*extras: str) -> None:
     """Install each of ``extras`` that cannot be imported here; print one line for each.
 
     Parameters
@@ -146,17 +146,11 @@ def ensure(*extras: str) -> dict[str, str]:
     *extras : str
         Any of ``"torch"``, ``"jax"`` and ``"tf_keras"``.
 
-    Returns
-    -------
-    dict
-        Installed extra -> its installed version (empty when nothing was missing).
+    It returns None, so that the notebook cell that calls it shows nothing.
     """
     _check_names(extras)
-    installed = {}
     for extra in dict.fromkeys(extras):
-        if is_installed(extra):
-            continue
-        installed[extra] = _install(extra)
-        print(f"installed {DISTRIBUTIONS[extra]} {installed[extra]} "
-              f"({' '.join(pip_arguments(extra))})", flush=True)
-    return installed
+        if not is_installed(extra):
+            installed = _install(extra)
+            print(f"installed {DISTRIBUTIONS[extra]} {installed} "
+                  f"({' '.join(pip_arguments(extra))})", flush=True)

@@ -227,7 +227,7 @@ def prepare(env: Path, *, python: str, stamp: str, installs: list[list[str]]) ->
         added = sorted({line.split("==")[0] for line in freeze(env)}
                        - {line.split("==")[0] for line in base})
         if added:  # what a previous run's extras cells (and the package) installed
-            pip(env, "uninstall", "-y", "-q", *added)
+            pip(env, "uninstall", "-y", "-qq", *added)
         changed = sorted(set(freeze(env)) - set(base))
         if not changed:
             return time.perf_counter() - start
@@ -238,7 +238,7 @@ def prepare(env: Path, *, python: str, stamp: str, installs: list[list[str]]) ->
     print(f"creating {env} with {python}", flush=True)
     subprocess.run([python, "-m", "venv", str(env)], check=True)
     for args in installs:
-        pip(env, "install", "-q", *args)
+        pip(env, "install", "-qq", *args)
     base_file.write_text("\n".join(freeze(env)) + "\n")
     stamp_file.write_text(stamp)
     return time.perf_counter() - start
@@ -383,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
         seconds = prepare(env, python=python, stamp=stamp, installs=installs)
         if plan.package and not args.colab:
             start = time.perf_counter()
-            pip(env, "install", "-q", ".")
+            pip(env, "install", "-qq", ".")
             seconds += time.perf_counter() - start
     except (ConfigError, subprocess.CalledProcessError) as error:
         print(f"binder_check: {error}", file=sys.stderr)

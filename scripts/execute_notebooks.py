@@ -5,9 +5,11 @@
 
 This is the only way the committed outputs are produced (`make notebooks`). Each
 notebook runs in a fresh kernel of this interpreter, from its own folder, with the
-same quiet environment nbval uses in `make test`. Cells tagged `raises-exception`
-may fail; any other error stops the run. Volatile metadata is normalised, so running
-it twice leaves `git diff` empty.
+same quiet environment nbval uses in `make test`. The hidden install cells come first:
+the Colab cell, and in a chapter whose code needs Part III's extras the extras cell
+(booktools.set_extras_cell), kept in step with the code before each run. Cells tagged
+`raises-exception` may fail; any other error stops the run. Volatile metadata is
+normalised, so running it twice leaves `git diff` empty.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import booktools  # noqa: E402
 def execute(path: Path, *, timeout: int = 120) -> float:
     nb = nbformat.read(path, as_version=4)
     booktools.set_colab_cell(nb)
+    booktools.set_extras_cell(nb)
     start = time.perf_counter()
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})

@@ -105,6 +105,58 @@ def test_colab_cell_raises_when_the_real_pip_cannot_fetch_the_repository(monkeyp
         _run_colab_cell(monkeypatch, in_colab=True, url=missing)
 
 
+def _extras_cells(nb):
+    return [cell for cell in nb.cells
+            if cell.cell_type == "code" and cell.source.startswith(booktools.EXTRAS_MARKER)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_extras_cell_follows_the_colab_cell_where_the_code_needs_an_extra(path):
+    nb = read(path)
+    needed = booktools.needed_extras(booktools.notebook_code(nb))
+    cells = _extras_cells(nb)
+    if not needed:
+        assert cells == [], "this chapter needs no extra: run scripts/execute_notebooks.py"
+        return
+    assert len(cells) == 1, "run scripts/execute_notebooks.py on this chapter"
+    cell = cells[0]
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code.index(cell) == 1, "the extras cell comes right after the Colab cell"
+    assert cell.source == booktools.extras_cell_source(needed)
+    assert cell.outputs == [], "where the extras are installed the cell must print nothing"
+    assert booktools.COLAB_TAG in cell.metadata.get("tags", [])
+
+
+def test_the_extras_analysis_finds_part_iii():
+    needing = {path.stem for path in NOTEBOOKS
+               if booktools.needed_extras(booktools.notebook_code(read(path)))}
+    assert {"pytorch", "keras2-to-keras3", "backends"} <= needing
+    assert "input-shapes" not in needing
+
+
+def test_set_extras_cell_adds_updates_and_removes_the_cell():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import keras")])
+    booktools.set_colab_cell(nb)
+    assert booktools.set_extras_cell(nb) is False and _extras_cells(nb) == []
+    nb.cells.append(nbformat.v4.new_code_cell("import torch"))
+    assert booktools.set_extras_cell(nb) is True
+    assert nb.cells[1].source == booktools.extras_cell_source({"torch"})
+    assert booktools.set_extras_cell(nb) is False
+    nb.cells.append(nbformat.v4.new_code_cell('companion.run_snippet(CODE, "jax")'))
+    assert booktools.set_extras_cell(nb) is True
+    assert 'ensure("jax", "torch")' in nb.cells[1].source and len(_extras_cells(nb)) == 1
+    del nb.cells[-2:]
+    assert booktools.set_extras_cell(nb) is True and _extras_cells(nb) == []
+
+
+def test_extras_cell_prints_nothing_where_the_extras_are_installed(monkeypatch, capfd):
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail(f"ran {a}"))
+    monkeypatch.setattr("companion.extras.is_installed", lambda extra: True)
+    exec(compile(booktools.extras_cell_source({"torch", "jax", "tf_keras"}), "<cell>", "exec"),
+         {})
+    assert capfd.readouterr() == ("", "")
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_notebook_is_normalised(path):
     nb = read(path)
