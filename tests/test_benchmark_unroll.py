@@ -277,3 +277,20 @@ def test_a_fresh_process_reports_its_own_readings():
     assert set(readings) == MEMORY_KEYS
     assert 0 < readings["baseline_kib"] <= readings["forward_peak_kib"] <= readings[
         "training_peak_kib"]
+
+
+@pytest.mark.parametrize("only", [None, "timing"])
+def test_a_run_with_the_timings_writes_them_and_measures_or_keeps_the_memory(
+        tmp_path, monkeypatch, data, only):
+    path = tmp_path / "unroll.json"
+    path.write_text(json.dumps(data))
+    timing = {**{key: data[key] for key in ("trace", "speed")},
+              "meta": {**data["meta"], "created_utc": "new"}}
+    fresh = {"meta": {"wall_seconds": 1.0}, "rows": ["fresh"]}
+    monkeypatch.setattr(unroll, "run_unroll", lambda **options: timing)
+    monkeypatch.setattr(unroll, "run_memory", lambda **options: fresh)
+    arguments = ["--output", str(path)] + (["--only", only] if only else [])
+    assert unroll.main(arguments) == 0
+    written = json.loads(path.read_text())
+    assert written["meta"]["created_utc"] == "new"
+    assert written["memory"]["rows"] == (data["memory"]["rows"] if only else ["fresh"])

@@ -1,9 +1,10 @@
 """Measure what ``unroll=True`` costs and saves: trace time, graph size, speed, memory.
 
 Introduced in "Change precision and unroll the loop". Run
-``python -m companion.benchmark.unroll --output book/data/unroll.json`` (about five
-minutes on a 2-core machine: the memory part starts 40 fresh processes); the chapter reads
-the file and never measures anything itself. ``--only memory`` re-measures the process
+``python -m companion.benchmark.unroll --output book/data/unroll.json`` (about six
+minutes on a busy 2-core machine, five of them for the memory part's 40 fresh processes;
+each part records its wall time in the file); the chapter reads the file and never times
+anything or measures memory itself. ``--only memory`` re-measures the process
 memory alone and keeps the timings already in the file (``--only timing`` the reverse).
 
 Two measurements, each ``unroll=True`` next to ``unroll=False`` of the same LSTM:
@@ -48,7 +49,7 @@ from companion.benchmark.measure import (
 from companion.benchmark.verdicts import compare, ratio_range
 from companion.subprocess_run import run_snippet
 
-#: What is measured. Sized to take about two minutes on a busy 2-core machine.
+#: What is timed. Sized to take well under a minute on a quiet 2-core machine.
 SETTINGS: dict[str, Any] = {
     "layer": "LSTM", "batch_size": 32, "features": 8, "units": 32,
     "trace_timesteps": [5, 20, 50, 100], "trace_repeats": 8,
