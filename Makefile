@@ -209,8 +209,10 @@ compat: $(COMPAT_BIN)/.installed-stamp
 version-facts: $(STAMP)
 	$(BIN)/python scripts/version_facts.py
 
-# What unroll=True changes in graph size, trace time and speed on this machine (about
-# 3 minutes): writes book/data/unroll.json; re-execute book/precision-unroll.ipynb after.
+# What unroll=True changes in graph size, trace time, speed and process memory on this
+# machine (about 6 minutes on 2 cores, 5 of them for the memory part's 40 fresh processes;
+# `python -m companion.benchmark.unroll --only memory` or `--only timing` re-measures one
+# part): writes book/data/unroll.json; re-execute book/precision-unroll.ipynb after.
 .PHONY: unroll-data
 unroll-data: $(STAMP)
 	$(BIN)/python -m companion.benchmark.unroll --output book/data/unroll.json
