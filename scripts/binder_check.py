@@ -267,6 +267,8 @@ class Result:
     seconds: float
     peak_mb: float
     error: str = ""
+    #: What the hidden install cells printed (the extras they installed).
+    installed: str = ""
 
     @property
     def verdict(self) -> str:
@@ -302,7 +304,8 @@ def table(results: list[Result], environment: str) -> str:
     lines = [f"environment: {environment}",
              f"{'notebook':40} {'seconds':>8} {'peak MB':>8}  verdict"]
     for r in results:
-        lines.append(f"{r.notebook:40} {r.seconds:8.1f} {r.peak_mb:8.0f}  {r.verdict}")
+        note = f" ({r.installed})" if r.installed else ""
+        lines.append(f"{r.notebook:40} {r.seconds:8.1f} {r.peak_mb:8.0f}  {r.verdict}{note}")
     failed = sum(r.verdict.startswith("FAIL") for r in results)
     lines.append(f"{f'all {len(results)} notebooks':40} {sum(r.seconds for r in results):8.1f} "
                  f"{max((r.peak_mb for r in results), default=0):8.0f}  {failed} failed")
@@ -326,7 +329,11 @@ def run_notebook(nb, folder: Path, name: str) -> Result:
                 break
         seconds = time.perf_counter() - start
         peak = sampler.stop()
-    return Result(name, seconds, peak, error)
+    installed = [line.split(" (")[0] for cell in nb.cells if cell.cell_type == "code"
+                 and cell.source.startswith(booktools.EXTRAS_MARKER)
+                 for output in cell.get("outputs", []) if output.get("name") == "stdout"
+                 for line in output.text.splitlines() if line.startswith("installed ")]
+    return Result(name, seconds, peak, error, "; ".join(installed))
 
 
 def head_commit() -> str:
@@ -400,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
             nb = as_colab(nb, ref)
         result = run_notebook(nb, path.parent, str(bench_notebooks.relative(path)))
         print(f"  {result.notebook}: {result.seconds:.1f} s, {result.peak_mb:.0f} MB, "
-              f"{result.verdict}", flush=True)
+              f"{result.verdict} {result.installed}", flush=True)
         results.append(result)
     print(table(results, environment))
     return 1 if any(r.verdict.startswith("FAIL") for r in results) else 0

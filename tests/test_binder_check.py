@@ -100,9 +100,10 @@ def test_kernels_run_the_environments_python_quietly_with_pips_own_torch_index(t
 
 
 def test_the_report_fails_on_an_error_or_2_gb_and_warns_over_1_gb():
-    results = [binder_check.Result("book/a.ipynb", 2.0, 1200.0),
+    results = [binder_check.Result("book/a.ipynb", 2.0, 1200.0, "", "installed torch 2.13.0"),
                binder_check.Result("book/b.ipynb", 3.0, 300.0,
                                    "cell 4: ModuleNotFoundError: No module named 'torch'")]
     report = binder_check.table(results, "Binder")
-    assert "WARN: over 1 GB" in report and "No module named 'torch'" in report
+    assert "WARN: over 1 GB (installed torch 2.13.0)" in report
+    assert "No module named 'torch'" in report
     assert report.splitlines()[-1].endswith("1 failed")
