@@ -28,11 +28,13 @@ buildpack this reproduces in a virtual environment, without Docker and without `
   lists requirements.txt and pyproject.toml).
 
 The environment is reused while its stamp (the hash of the files above and the Python)
-matches; what a previous run installed on top (the extras a chapter's first cell adds)
-is uninstalled first, and the package is installed again, as repo2docker's last layer
-is rebuilt on every commit. Part III's extras (requirements-extras.txt) are not
-installed: each chapter that needs one installs it from its hidden extras cell
-(``companion.extras.ensure``), as it does on mybinder.org. ``COMPANION_TORCH_INDEX_URL``
+matches; what a previous run installed on top is uninstalled first, and the package is
+installed again, as repo2docker's last layer is rebuilt on every commit. Before each
+notebook the environment goes back to that image (what the previous notebook's extras
+cell installed is uninstalled): a launch button starts a fresh session of the image.
+Part III's extras (requirements-extras.txt) are not installed: each chapter that needs
+one installs it from its hidden extras cell (``companion.extras.ensure``), as it does on
+mybinder.org. ``COMPANION_TORCH_INDEX_URL``
 is set empty, so torch comes from pip's configured index (on this machine that serves
 the CPU build; on mybinder.org the cell uses PyTorch's CPU index).
 
@@ -217,22 +219,33 @@ def freeze(env: Path) -> list[str]:
     return sorted(result.stdout.split())
 
 
+def restore(env: Path, image: list[str]) -> bool:
+    """Put ``env`` back to the frozen ``image``: uninstall what was added since (the extras
+    a chapter installed), reinstall what was upgraded (torch upgrades setuptools). True if
+    that worked."""
+    now = freeze(env)
+    if set(now) == set(image):
+        return True
+    names = {line.split("==")[0] for line in image}
+    added = sorted({line.split("==")[0] for line in now} - names)
+    if added:
+        pip(env, "uninstall", "-y", "-qq", *added)
+    changed = {line.split("==")[0] for line in set(freeze(env)) - set(image)}
+    if changed:
+        pip(env, "install", "-qq", "--no-deps",
+            *[line for line in image if line.split("==")[0] in changed])
+    return set(freeze(env)) == set(image)
+
+
 def prepare(env: Path, *, python: str, stamp: str, installs: list[list[str]]) -> float:
     """Make (or reuse) the environment; return the seconds it took."""
     start = time.perf_counter()
     stamp_file, base_file = env / "binder-check.stamp", env / "binder-check.base"
     if stamp_file.exists() and stamp_file.read_text() == stamp:
         print(f"reusing {env} (stamp matches)", flush=True)
-        base = base_file.read_text().split()
-        added = sorted({line.split("==")[0] for line in freeze(env)}
-                       - {line.split("==")[0] for line in base})
-        if added:  # what a previous run's extras cells (and the package) installed
-            pip(env, "uninstall", "-y", "-qq", *added)
-        changed = sorted(set(freeze(env)) - set(base))
-        if not changed:
+        if restore(env, base_file.read_text().split()):
             return time.perf_counter() - start
-        print(f"{env} changed since it was built ({', '.join(changed)}): rebuilding",
-              flush=True)
+        print(f"{env} differs from what was built: rebuilding", flush=True)
     if env.exists():
         shutil.rmtree(env)
     print(f"creating {env} with {python}", flush=True)
@@ -400,8 +413,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.colab and not args.notebooks:
         paths = [p for p in paths if needs_an_extra(p) or p == root / COLAB_FIRST]
     os.environ.update(kernel_environment(env))
+    image = freeze(env)
     results = []
     for path in paths:
+        # Each launch button starts a fresh session of the image: no extras installed by
+        # the notebook before.
+        if not restore(env, image):
+            print(f"binder_check: could not restore {env}: remove it", file=sys.stderr)
+            return 2
         nb = nbformat.read(path, as_version=4)
         if args.colab:
             nb = as_colab(nb, ref)
