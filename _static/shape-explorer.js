@@ -750,8 +750,9 @@
   var CONV_MARKUP = [
     '<h3 id="se-conv">A convolutional recurrent layer: ConvLSTM2D</h3>',
     "<p>ConvLSTM2D reads a sequence of frames, each with rows, columns and channels, so it ",
-    "has an input shape of its own. Its output keeps the frame, shrunk by the kernel, the ",
-    'padding and the strides: <a href="convlstm.html">Read image sequences with convolutional ',
+    "has an input shape of its own. Its output keeps the frame, shrunk by the strides and, ",
+    "with padding \"valid\", by the kernel's reach (its size and dilation_rate): ",
+    '<a href="convlstm.html">Read image sequences with convolutional ',
     "recurrent layers</a> works out each rule.</p>",
     '<fieldset id="se-conv-input-controls"><legend id="se-conv-legend"></legend>',
     '<div class="se-row">' + numberField("batch", "batch_size", 32) + noneBox("batch", "batch_size") + "</div>",
