@@ -294,3 +294,50 @@ def test_dropped_mask_comes_with_only_a_warning_as_said():
         model = make()
     report = diagnose(model)
     assert report.checks == ("mask-dropped",) and "only a warning" in report[0].why
+
+
+# ---------------------------------------------------------------- forecast heads
+
+# (timesteps the LSTM reads, target shape after the batch, loss, units of the Dense head)
+FORECASTS = [(12, (3, 2), "mse", 6), (12, (3, 2), "mse", 2), (10, (4,), "mse", 1),
+             (8, (3,), "sparse_categorical_crossentropy", 5)]
+
+
+@pytest.mark.parametrize(("steps", "target", "loss", "units"), FORECASTS, ids=str)
+def test_a_forecast_of_fewer_steps_gets_a_head_that_fits_not_return_sequences(
+        steps, target, loss, units):
+    """Targets of 3 steps after 12 input steps: return_sequences=True would give 12
+    predictions, so diagnose names a Dense (+ Reshape) head; that head, built as the fix
+    says, evaluates with these targets, and the return_sequences=True model does not."""
+    x = np.zeros((4, steps, 2), dtype="float32")
+    y = np.zeros((4, *target), dtype="float32")
+
+    def model(*head, return_sequences=False):
+        keras.backend.clear_session()
+        made = keras.Sequential([keras.Input((steps, 2)),
+                                 L.LSTM(4, return_sequences=return_sequences, name="rnn"),
+                                 *head])
+        made.compile("sgd", loss)
+        return made
+
+    report = diagnose(model(L.Dense(units, name="head")), x, y, loss)
+    assert report.checks == ("time-axis-in-targets",), str(report)
+    fix = report[0].fix
+    assert f"reads {steps} timesteps but the targets hold {target[0]}" in fix
+    dense = int(re.search(r"Dense\((\d+)\)", fix).group(1))
+    head = [L.Dense(dense)]
+    if reshape := re.search(r"Reshape\(\((\d+), (\d+)\)\)", fix):
+        head.append(L.Reshape(tuple(int(size) for size in reshape.groups())))
+    if "softmax" in fix:
+        head.append(L.Softmax())
+    fixed = model(*head)
+    assert _outcome(lambda: fixed.evaluate(x, y, verbose=0))[0] == "runs"
+    assert diagnose(fixed, x, y, loss).ok
+    old_advice = model(L.Dense(units), return_sequences=True)
+    assert _outcome(lambda: old_advice.evaluate(x, y, verbose=0))[0] == "raises"
+
+
+def test_a_stack_spec_forecast_gets_the_same_head():
+    specs = [{"layer": "LSTM", "units": 4}, {"layer": "Dense", "units": 6}]
+    report = diagnose(specs, y=np.zeros((4, 3, 2)), loss="mse", input_shape=(12, 2))
+    assert "end the model with Dense(6) and Reshape((3, 2))" in report[0].fix

@@ -190,9 +190,10 @@ def _diagnose_model(keras: Any, model: Any, x_shapes: list[Shape], y_shape: Shap
         findings += _model.check_masks(keras, model)
         output = model.output_shape
         if y_shape is not None and not isinstance(output, list):
-            head, sequence, vector = _model.culprits(keras, model)
+            head, sequence, vector, steps = _model.culprits(keras, model)
             findings += check_targets(tuple(output), y_shape, name, head=head,
-                                      sequence_layer=sequence, vector_layer=vector)
+                                      sequence_layer=sequence, vector_layer=vector,
+                                      vector_steps=steps)
     return Diagnosis(tuple(findings), _checked(what, x_shapes, y_shape, name))
 
 
@@ -230,7 +231,7 @@ def _diagnose_stack(specs: Sequence[Mapping[str, Any]], x_shapes: list[Shape],
     if trace.ok and y_shape is not None:
         rows = list(trace.rows)
         specs_by_row = list(specs)
-        sequence = vector = None
+        sequence = vector = steps = None
         for row, spec in zip(rows, specs_by_row, strict=True):
             if spec.get("layer", "").upper() in ("LSTM", "GRU", "SIMPLERNN"):
                 where = f"layer {row.index} ({row.layer})"
@@ -238,9 +239,14 @@ def _diagnose_stack(specs: Sequence[Mapping[str, Any]], x_shapes: list[Shape],
                     sequence = where
                 else:
                     vector = where
+                    # the time axis this layer reads: the input's, or the previous row's
+                    before = rows[row.index - 2].output_shape if row.index > 1 else (
+                        None, *input_shape)
+                    steps = before[1] if isinstance(before[1], int) else None
         head = f"layer {rows[-1].index} ({rows[-1].layer})"
         findings += check_targets(trace.output_shape, y_shape, name, head=head,
-                                  sequence_layer=sequence, vector_layer=vector)
+                                  sequence_layer=sequence, vector_layer=vector,
+                                  vector_steps=steps)
     what = f"stack spec ({len(trace.rows)} layers)"
     return Diagnosis(tuple(findings), _checked(what, x_shapes, y_shape, name))
 

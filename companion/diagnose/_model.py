@@ -226,13 +226,14 @@ def _mask_producer(keras: Any, tensor: Any) -> str:
         current = parents[0]
 
 
-def culprits(keras: Any, model: Any) -> tuple[str, str | None, str | None]:
+def culprits(keras: Any, model: Any) -> tuple[str, str | None, str | None, int | None]:
     """Labels of the output layer, the last sequence-returning and the last
-    vector-returning recurrent layer, for the target checks."""
+    vector-returning recurrent layer, for the target checks; and the timesteps that
+    vector-returning layer reads (``None`` when unknown)."""
     layers = [layer for layer in model.layers
               if not isinstance(layer, keras.layers.InputLayer)]
     head = label(keras, layers[-1]) if layers else "the model"
-    sequence = vector = None
+    sequence = vector = steps = None
     for layer in layers:
         cell = recurrent(keras, layer)
         if cell is None:
@@ -240,5 +241,14 @@ def culprits(keras: Any, model: Any) -> tuple[str, str | None, str | None]:
         if cell.return_sequences:
             sequence = label(keras, layer)
         else:
-            vector = label(keras, layer)
-    return head, sequence, vector
+            vector, steps = label(keras, layer), _timesteps_in(layer)
+    return head, sequence, vector, steps
+
+
+def _timesteps_in(layer: Any) -> int | None:
+    """The time axis of the input a built recurrent layer reads, if known."""
+    try:
+        shape = tuple(layer.input.shape)
+    except (AttributeError, ValueError):  # a layer used more than once, or unconnected
+        return None
+    return shape[1] if len(shape) == 3 and isinstance(shape[1], int) else None

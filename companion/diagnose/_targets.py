@@ -147,12 +147,16 @@ def _text(shape: Shape) -> str:
 
 
 def check_targets(output_shape: Shape, y_shape: Shape, loss: str | None, *, head: str,
-                  sequence_layer: str | None, vector_layer: str | None) -> list[Finding]:
+                  sequence_layer: str | None, vector_layer: str | None,
+                  vector_steps: int | None = None) -> list[Finding]:
     """Compare targets with the model's output; a list of at most one :class:`Finding`.
 
     ``head`` labels the output layer; ``sequence_layer`` the last recurrent layer with
     ``return_sequences=True`` (the one that leaves a time axis in the output) and
-    ``vector_layer`` the last one with ``return_sequences=False``, or ``None``.
+    ``vector_layer`` the last one with ``return_sequences=False``, or ``None``;
+    ``vector_steps`` the timesteps ``vector_layer`` reads, if known. Targets whose time
+    axis has another length (a forecast of a few steps ahead) get a forecast head as the
+    fix, not ``return_sequences=True``.
 
     Examples
     --------
@@ -194,8 +198,12 @@ def check_targets(output_shape: Shape, y_shape: Shape, loss: str | None, *, head
                         keras=_claims(verdict))]
     if len(p) == 2 and (len(y_core) == 2 if sparse else len(y) == 3 or (
             len(y) == 2 and p[-1] == 1 and y[1] > 1 and vector_layer is not None)):
-        fix = _return_sequences_fix(True, vector_layer, "one prediction per timestep",
-                                    f"one target per sequence, give targets of shape {expected}")
+        steps = y_core[1] if sparse else y[1]
+        fix = _forecast_fix(y, p, sparse, steps, vector_layer, vector_steps, expected)
+        if fix is None:
+            fix = _return_sequences_fix(
+                True, vector_layer, "one prediction per timestep",
+                f"one target per sequence, give targets of shape {expected}")
         return [Finding("time-axis-in-targets", vector_layer or head, saw, why, fix,
                         keras=_claims(verdict))]
     fix = (f"give targets of shape {_text(_expected(p, sparse))}, or change {head} so that "
@@ -215,6 +223,29 @@ def _return_sequences_fix(value: bool, layer: str | None, returns: str, meant: s
     where = f"on {layer}" if layer else "on the last recurrent layer"
     return (f"set return_sequences={value} {where}, so that the model returns {returns}; "
             f"or, if you meant {meant}")
+
+
+def _forecast_fix(y: Shape, p: Shape, sparse: bool, steps: int, layer: str | None,
+                  reads: int | None, expected: str) -> str | None:
+    """The fix for targets of ``steps`` steps when the recurrent layer reads another
+    number of timesteps (``reads``): return_sequences=True would give ``reads`` steps."""
+    if reads is None or steps == reads:
+        return None
+    where = layer or "the last recurrent layer"
+    start = (f"{where} reads {reads} timesteps but the targets hold {steps}, so "
+             f"return_sequences=True would give {reads} predictions per sequence, not "
+             f"{steps}; for a forecast of {steps} steps, end the model with ")
+    if sparse:
+        classes = p[-1]
+        head = (f"Dense({steps * classes}), Reshape(({steps}, {classes})) and a softmax "
+                f"over the last axis, so that it outputs (None, {steps}, {classes})")
+    elif len(y) == 3:
+        head = (f"Dense({steps * y[2]}) and Reshape(({steps}, {y[2]})), so that it "
+                f"outputs (None, {steps}, {y[2]})")
+    else:
+        head = f"Dense({steps}), so that it outputs (None, {steps})"
+    return (f"{start}{head}; or, if you meant one target per sequence, give targets of "
+            f"shape {expected}")
 
 
 def _expected(p: Shape, sparse: bool) -> Shape:
