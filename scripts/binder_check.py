@@ -34,9 +34,10 @@ notebook the environment goes back to that image (what the previous notebook's e
 cell installed is uninstalled): a launch button starts a fresh session of the image.
 Part III's extras (requirements-extras.txt) are not installed: each chapter that needs
 one installs it from its hidden extras cell (``companion.extras.ensure``), as it does on
-mybinder.org. ``COMPANION_TORCH_INDEX_URL``
-is set empty, so torch comes from pip's configured index (on this machine that serves
-the CPU build; on mybinder.org the cell uses PyTorch's CPU index).
+mybinder.org. Where PyTorch's CPU index does not answer (this offline machine),
+``COMPANION_TORCH_INDEX_URL`` is set empty, so torch comes from pip's configured index,
+which here serves the CPU build; elsewhere (CI) the cell uses the CPU index, as on
+mybinder.org. A ``COMPANION_TORCH_INDEX_URL`` set by the caller is passed on.
 
 ``--colab``: a fresh environment holding only what the Colab cell assumes Colab has:
 TensorFlow and Keras (the pins of requirements.txt), NumPy, Matplotlib, ipykernel and
@@ -65,6 +66,7 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -95,6 +97,7 @@ FAKE_COLAB = ("# binder_check: a stand-in google.colab module marks this kernel 
               "import sys, types\n"
               'sys.modules["google.colab"] = types.ModuleType("google.colab")')
 KERNEL = "binder-check"
+TORCH_INDEX = "COMPANION_TORCH_INDEX_URL"
 
 
 class ConfigError(RuntimeError):
@@ -270,8 +273,26 @@ def kernel_environment(env: Path) -> dict[str, str]:
     variables.update(booktools.QUIET_ENV)
     variables["PATH"] = f"{env / 'bin'}{os.pathsep}{variables.get('PATH', '')}"
     variables["JUPYTER_PATH"] = str(kernels.parent.parent)
-    variables["COMPANION_TORCH_INDEX_URL"] = ""
+    index = torch_index()
+    if index is None:
+        variables.pop(TORCH_INDEX, None)
+    else:
+        variables[TORCH_INDEX] = index
     return variables
+
+
+def torch_index() -> str | None:
+    """``COMPANION_TORCH_INDEX_URL`` for the kernels: the caller's, if set; else unset (the
+    extras cell takes PyTorch's CPU index, as on mybinder.org) where that index answers,
+    and empty (pip's configured index) where it does not, as on this offline machine,
+    whose registry serves the CPU build of torch 2.13.0."""
+    if TORCH_INDEX in os.environ:
+        return os.environ[TORCH_INDEX]
+    try:
+        socket.create_connection(("download.pytorch.org", 443), timeout=5).close()
+    except OSError:
+        return ""
+    return None
 
 
 @dataclass

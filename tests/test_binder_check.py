@@ -89,7 +89,11 @@ def test_the_colab_run_marks_the_kernel_as_colab_and_installs_from_this_checkout
     assert f"git+file://{booktools.ROOT}@abc123" in code[1]
 
 
-def test_kernels_run_the_environments_python_quietly_with_pips_own_torch_index(tmp_path):
+def test_kernels_run_the_environments_python_quietly_with_pips_own_torch_index(
+        tmp_path, monkeypatch):
+    monkeypatch.delenv(binder_check.TORCH_INDEX, raising=False)
+    monkeypatch.setattr(binder_check.socket, "create_connection",
+                        lambda *a, **k: (_ for _ in ()).throw(OSError("offline")))
     variables = binder_check.kernel_environment(tmp_path)
     spec = tmp_path / "share" / "binder-check" / "kernels" / binder_check.KERNEL / "kernel.json"
     assert str(tmp_path / "bin" / "python") in spec.read_text()
@@ -97,6 +101,18 @@ def test_kernels_run_the_environments_python_quietly_with_pips_own_torch_index(t
     assert variables["COMPANION_TORCH_INDEX_URL"] == ""
     assert variables["TF_CPP_MIN_LOG_LEVEL"] == "3"
     assert "VIRTUAL_ENV" not in variables and "PYTHONPATH" not in variables
+
+
+def test_where_pytorchs_cpu_index_answers_the_extras_cell_uses_it(monkeypatch):
+    class Connection:
+        def close(self):
+            pass
+
+    monkeypatch.delenv(binder_check.TORCH_INDEX, raising=False)
+    monkeypatch.setattr(binder_check.socket, "create_connection", lambda *a, **k: Connection())
+    assert binder_check.torch_index() is None
+    monkeypatch.setenv(binder_check.TORCH_INDEX, "https://mirror.example/cpu")
+    assert binder_check.torch_index() == "https://mirror.example/cpu"
 
 
 def test_the_report_fails_on_an_error_or_2_gb_and_warns_over_1_gb():
