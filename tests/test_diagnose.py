@@ -420,6 +420,7 @@ def test_state_returning_layer_inside_sequential(keras):
     broken = keras.Sequential([keras.layers.LSTM(4, return_state=True, name="lstm"),
                                keras.layers.Dense(1, name="head")])
     assert diagnose(broken).checks == ("return-state-in-sequential",)
+    assert "followed by 'head' (Dense)" in diagnose(broken)[0].saw
     inputs = keras.Input(shape=(10, 2))
     output, _, _ = keras.layers.LSTM(4, return_state=True, name="lstm")(inputs)
     assert diagnose(keras.Model(inputs, keras.layers.Dense(1)(output))).ok

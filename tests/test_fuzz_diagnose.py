@@ -194,6 +194,9 @@ CASES = {
     "one-array-for-two-inputs": (_two_inputs, (4, 5, 2), None),
     "return-state-in-sequential": (lambda: keras.Sequential([
         keras.Input((5, 2)), L.LSTM(3, return_state=True), L.Dense(1)]), (4, 5, 2), None),
+    "merge-none-in-sequential": (lambda: keras.Sequential([
+        keras.Input((5, 2)), L.Bidirectional(L.LSTM(3), merge_mode=None), L.Dense(1)]),
+        (4, 5, 2), None),
     "stateful-without-batch": (lambda: keras.Sequential([
         keras.Input((5, 2)), L.LSTM(3, stateful=True)]), None, None),
     "wrong-features": (_stack(lambda: [L.LSTM(3), L.Dense(1)]), (4, 10, 2), None),
@@ -222,6 +225,9 @@ def test_each_findings_run_time_claims_hold(name):
         # Keras refuses to build these, so diagnose looks at them unbuilt.
         model = keras.Sequential([L.LSTM(3, return_state="state" in name,
                                          stateful="stateful" in name), L.Dense(1)])
+        x = None
+    if name == "merge-none-in-sequential":
+        model = keras.Sequential([L.Bidirectional(L.LSTM(3), merge_mode=None), L.Dense(1)])
         x = None
     report = _check_claims(make, x, y, loss, model=model)
     assert report.ok == (name == "bidirectional-state-slice"), str(report)
@@ -341,3 +347,18 @@ def test_a_stack_spec_forecast_gets_the_same_head():
     specs = [{"layer": "LSTM", "units": 4}, {"layer": "Dense", "units": 6}]
     report = diagnose(specs, y=np.zeros((4, 3, 2)), loss="mse", input_shape=(12, 2))
     assert "end the model with Dense(6) and Reshape((3, 2))" in report[0].fix
+
+
+@pytest.mark.parametrize("layer", ["return_state", "merge_mode=None"])
+@pytest.mark.parametrize("built", [True, False], ids=["built", "unbuilt"])
+def test_a_tuple_returning_last_layer_of_sequential_is_no_problem(layer, built):
+    """Only a layer after it receives the tuple: as the last layer, Keras builds the
+    model and predict returns the tuple, so diagnose reports nothing."""
+    keras.backend.clear_session()
+    last = (L.LSTM(3, return_state=True) if layer == "return_state"
+            else L.Bidirectional(L.LSTM(3), merge_mode=None))
+    model = keras.Sequential([keras.Input((5, 2)), last] if built else [last])
+    x = np.zeros((4, 5, 2), dtype="float32")
+    assert diagnose(model, x).ok
+    got, result = _outcome(lambda: model.predict(x, verbose=0))
+    assert got == "runs" and isinstance(result, tuple), result

@@ -46,24 +46,42 @@ def _history(tensor: Any) -> tuple[Any, int] | None:
 
 
 def check_layer_settings(keras: Any, model: Any) -> list[Finding]:
-    """Settings that stop a model from building: stateful without a batch size, and
-    ``return_state=True`` inside ``Sequential``."""
+    """Settings that stop a model from building: stateful without a batch size, and a
+    tuple-returning layer (``return_state=True``, ``Bidirectional(merge_mode=None)``)
+    followed by another layer inside ``Sequential``. As the last layer of a
+    ``Sequential`` model such a layer builds, and the model returns the tuple."""
     findings = []
     batch = _fixed_batch(model)
     sequential = isinstance(model, keras.Sequential)
-    for layer in model.layers:
+    layers = [layer for layer in model.layers
+              if not isinstance(layer, keras.layers.InputLayer)]
+    for position, layer in enumerate(layers, start=1):
         cell = recurrent(keras, layer)
         if cell is None:
             continue
-        if sequential and getattr(layer, "return_state", cell.return_state):
+        followed = sequential and position < len(layers)
+        after = label(keras, layers[position]) if followed else ""
+        if followed and getattr(layer, "return_state", cell.return_state):
             findings.append(Finding(
                 "return-state-in-sequential", label(keras, layer),
-                "return_state=True in a keras.Sequential model",
+                f"return_state=True in a keras.Sequential model, followed by {after}",
                 "with return_state=True the layer returns a tuple (output, *states), and "
                 "Sequential passes each layer's output to the next as one tensor, so the "
                 "next layer receives several inputs and Keras refuses to build the model",
                 "build the model with the functional API (keras.Model(inputs, outputs)) and "
                 "unpack output, *states = layer(x); or drop return_state=True",
+                keras=(("build", "raises"),)))
+        elif followed and isinstance(layer, keras.layers.Bidirectional) and (
+                layer.merge_mode is None):
+            findings.append(Finding(
+                "merge-none-in-sequential", label(keras, layer),
+                f"merge_mode=None in a keras.Sequential model, followed by {after}",
+                "with merge_mode=None the layer returns a tuple (forward, backward), and "
+                "Sequential passes it to the next layer as its input, so the next layer "
+                "receives two inputs and Keras refuses to build the model",
+                'set merge_mode="concat" (or "sum", "mul", "ave") on that layer; or build '
+                "the model with the functional API and combine forward and backward "
+                "yourself (keras.layers.Concatenate()([forward, backward]))",
                 keras=(("build", "raises"),)))
         if cell.stateful and batch is None:
             findings.append(Finding(

@@ -24,6 +24,7 @@ CHECKS = {
     "stateful-remainder": "samples do not split into whole stateful batches",
     "layer-input": "a layer cannot take the previous layer's output",
     "return-state-in-sequential": "state-returning layer inside Sequential",
+    "merge-none-in-sequential": "merge_mode=None inside Sequential",
 }
 
 _WIDTH = 88
