@@ -11,8 +11,10 @@ Two measurements, each ``unroll=True`` next to ``unroll=False`` of the same LSTM
 
 - ``trace``: for each number of timesteps, the first call of a fresh ``tf.function``
   around a freshly built layer (tracing, graph optimisation and one run), and the traced
-  graph's number of operations and serialised size in bytes (these two are counts, the
-  same on every run).
+  graph's number of operations and serialised size in bytes (counts, not timings: the
+  operation count is the same in every process; the bytes also carry the operation
+  names, which hold Keras's layer-name counter, so they differ a little between
+  processes).
 - ``speed``: for a few short sequences, the forward pass and one training step, each
   compiled and warmed up, timed as ``calls`` calls in a row.
 
@@ -237,7 +239,8 @@ def memory_in_fresh_process(unroll: bool, timesteps: int,
 
     The process is :func:`companion.subprocess_run.run_snippet`'s: the TensorFlow
     backend, TensorFlow's quiet variables, and JAX, PyTorch and Matplotlib not importable
-    (Keras imports them when it can), so the baseline is TensorFlow's and Keras's imports.
+    (Keras imports them when it can), so the baseline is the imports of TensorFlow, Keras
+    and the companion's modules that :func:`memory_point` needs.
     """
     code = ("import json\nfrom companion.benchmark.unroll import memory_point\n"
             f"result = memory_point({bool(unroll)!r}, {int(timesteps)!r}, "
@@ -246,7 +249,10 @@ def memory_in_fresh_process(unroll: bool, timesteps: int,
 
 
 def model_share(runs: dict[str, list[int]], step: str) -> list[int]:
-    """Peak minus baseline of each run, in KiB: the memory the model and its calls added.
+    """Peak minus baseline of each run, in KiB: the memory the model and its calls added,
+    TensorFlow's first compiled call included (a one-operation ``tf.function`` alone adds
+    several MiB), so it is not the layer's own memory; that fixed part cancels out of the
+    growth per timestep.
 
     Examples
     --------
