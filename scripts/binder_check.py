@@ -43,7 +43,7 @@ mybinder.org. A ``COMPANION_TORCH_INDEX_URL`` set by the caller is passed on.
 TensorFlow and Keras (the pins of requirements.txt), NumPy, Matplotlib, ipykernel and
 nbclient; not the companion. Each notebook gets, in memory, a first cell that registers a
 stand-in ``google.colab`` module, and its Colab cell points at this checkout
-(``git+file://<repository>@<HEAD commit>``: commit first), so the Colab cell really
+(``git+file://localhost<repository>@<HEAD commit>``: commit first), so the Colab cell really
 installs the companion and the extras cell really installs the extras. By default it
 runs the chapters that need an extra (the only ones with more to install than the
 companion) and the first chapter, ``book/input-shapes`` (what every other chapter
@@ -381,7 +381,8 @@ def as_colab(nb, ref: str):
     cell = booktools.first_code_cell(nb)
     if cell is None or not cell.source.startswith(booktools.COLAB_MARKER):
         raise ConfigError("the notebook has no Colab cell: run scripts/execute_notebooks.py")
-    cell.source = booktools.colab_cell_source(url=f"file://{booktools.ROOT}", ref=ref)
+    # file://localhost/...: pip before 24 refuses a git+file URL with an empty host.
+    cell.source = booktools.colab_cell_source(url=f"file://localhost{booktools.ROOT}", ref=ref)
     nb.cells.insert(0, nbformat.v4.new_code_cell(FAKE_COLAB))
     return nb
 
@@ -412,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
             stamp = stamp_of("colab", version, *lines)
             installs = [lines]
             environment = (f"Colab stand-in: {version} venv {env} with {', '.join(lines)}; "
-                           f"the companion from git+file://{root}@{ref[:10]} by the Colab cell")
+                           f"the companion from git+file://localhost{root}@{ref[:10]} by the Colab cell")
         else:
             env = args.env or Path(tempfile.gettempdir()) / "binder-check-env"
             texts = [(root / name).read_text(encoding="utf-8") for name in plan.files]

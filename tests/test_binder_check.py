@@ -86,7 +86,7 @@ def test_the_colab_run_marks_the_kernel_as_colab_and_installs_from_this_checkout
     assert len(nb.cells) == cells + 1
     code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
     assert 'sys.modules["google.colab"]' in nb.cells[0].source == code[0]
-    assert f"git+file://{booktools.ROOT}@abc123" in code[1]
+    assert f"git+file://localhost{booktools.ROOT}@abc123" in code[1]
 
 
 def test_kernels_run_the_environments_python_quietly_with_pips_own_torch_index(
