@@ -413,7 +413,8 @@ def main(argv: list[str] | None = None) -> int:
             stamp = stamp_of("colab", version, *lines)
             installs = [lines]
             environment = (f"Colab stand-in: {version} venv {env} with {', '.join(lines)}; "
-                           f"the companion from git+file://localhost{root}@{ref[:10]} by the Colab cell")
+                           f"the companion from git+file://localhost{root}@{ref[:10]} "
+                           "by the Colab cell")
         else:
             env = args.env or Path(tempfile.gettempdir()) / "binder-check-env"
             texts = [(root / name).read_text(encoding="utf-8") for name in plan.files]
