@@ -3,6 +3,9 @@ parts; the check itself builds environments and runs every notebook: `make binde
 
 from __future__ import annotations
 
+import time
+import types
+
 import binder_check
 import booktools
 import nbformat
@@ -123,3 +126,27 @@ def test_the_report_fails_on_an_error_or_2_gb_and_warns_over_1_gb():
     assert "WARN: over 1 GB (installed torch 2.13.0)" in report
     assert "No module named 'torch'" in report
     assert report.splitlines()[-1].endswith("1 failed")
+
+
+def test_peak_memory_keeps_sampling_when_a_child_ends(monkeypatch):
+    class Gone:
+        def memory_info(self):
+            raise binder_check.psutil.NoSuchProcess(1)
+
+    class Kernel:
+        def __init__(self):
+            self.rss = 0
+
+        def children(self, recursive):
+            return [Gone()]
+
+        def memory_info(self):
+            self.rss += 2**20
+            return types.SimpleNamespace(rss=self.rss)
+
+    monkeypatch.setattr(binder_check.psutil, "Process", lambda pid: Kernel())
+    sampler = binder_check.TreePeakMemory(1, interval=0.001)
+    sampler.start()
+    time.sleep(0.05)
+    assert sampler.is_alive()
+    assert sampler.stop() >= 2
