@@ -50,7 +50,9 @@ companion) and the first chapter, ``book/input-shapes`` (what every other chapte
 does on Colab: install the companion, then run); the others differ from it only in the
 code that the Binder check runs already.
 
-Each notebook runs in a fresh kernel of that environment, from the notebook's folder,
+Each notebook runs in a fresh kernel of that environment, from the notebook's folder
+(Binder clones the repository; with ``--colab`` from an empty folder, as Colab opens the
+notebook alone in /content, so a chapter that reads a repository file fails there too),
 with the quiet environment of ``make notebooks``. The table gives its seconds (kernel
 start included) and the peak resident memory of the kernel and its children (pip and
 snippet processes included, sampled every 20 ms as ``bench_notebooks.PeakMemory`` does).
@@ -466,9 +468,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"binder_check: could not restore {env}: remove it", file=sys.stderr)
             return 2
         nb = nbformat.read(path, as_version=4)
-        if args.colab:
-            nb = as_colab(nb, ref)
-        result = run_notebook(nb, path.parent, str(bench_notebooks.relative(path)))
+        name = str(bench_notebooks.relative(path))
+        if args.colab:  # Colab opens the notebook alone, in an empty folder (/content)
+            with tempfile.TemporaryDirectory(prefix="content-") as content:
+                result = run_notebook(as_colab(nb, ref), Path(content), name)
+        else:
+            result = run_notebook(nb, path.parent, name)
         print(f"  {result.notebook}: {result.seconds:.1f} s, {result.peak_mb:.0f} MB, "
               f"{result.verdict} {result.installed}", flush=True)
         results.append(result)
