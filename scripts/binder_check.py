@@ -77,7 +77,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-import psutil
 import tomllib
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
@@ -349,26 +348,6 @@ def table(results: list[Result], environment: str) -> str:
     return "\n".join(lines)
 
 
-class TreePeakMemory(bench_notebooks.PeakMemory):
-    """bench_notebooks.PeakMemory that keeps sampling when a child ends between the listing
-    and the reading (pip and snippet processes come and go); it stops with the kernel."""
-
-    def run(self) -> None:
-        while not self._stop_event.is_set():
-            try:
-                processes = [self.process, *self.process.children(recursive=True)]
-            except psutil.Error:
-                break
-            rss = 0
-            for process in processes:
-                try:
-                    rss += process.memory_info().rss
-                except psutil.Error:
-                    pass
-            self.peak_mb = max(self.peak_mb, rss / 2**20)
-            time.sleep(self.interval)
-
-
 def run_notebook(nb, folder: Path, name: str) -> Result:
     """Execute ``nb`` in a fresh kernel from ``folder``; time it and sample its memory."""
     client = NotebookClient(nb, timeout=600, kernel_name=KERNEL,
@@ -376,7 +355,7 @@ def run_notebook(nb, folder: Path, name: str) -> Result:
     error = ""
     start = time.perf_counter()
     with client.setup_kernel():
-        sampler = TreePeakMemory(client.km.provisioner.process.pid)
+        sampler = bench_notebooks.PeakMemory(client.km.provisioner.process.pid)
         sampler.start()
         for index, cell in enumerate(nb.cells):
             try:

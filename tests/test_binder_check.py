@@ -129,9 +129,13 @@ def test_the_report_fails_on_an_error_or_2_gb_and_warns_over_1_gb():
 
 
 def test_peak_memory_keeps_sampling_when_a_child_ends(monkeypatch):
+    """bench_notebooks.PeakMemory, which this check uses: a pip or snippet child that ends
+    between the listing and the reading does not stop the sampling."""
+    bench = binder_check.bench_notebooks
+
     class Gone:
         def memory_info(self):
-            raise binder_check.psutil.NoSuchProcess(1)
+            raise bench.psutil.NoSuchProcess(1)
 
     class Kernel:
         def __init__(self):
@@ -144,8 +148,8 @@ def test_peak_memory_keeps_sampling_when_a_child_ends(monkeypatch):
             self.rss += 2**20
             return types.SimpleNamespace(rss=self.rss)
 
-    monkeypatch.setattr(binder_check.psutil, "Process", lambda pid: Kernel())
-    sampler = binder_check.TreePeakMemory(1, interval=0.001)
+    monkeypatch.setattr(bench.psutil, "Process", lambda pid: Kernel())
+    sampler = bench.PeakMemory(1, interval=0.001)
     sampler.start()
     time.sleep(0.05)
     assert sampler.is_alive()
