@@ -45,7 +45,7 @@ PYTEST := $(BIN)/python -m pytest -n $(JOBS)
 	sync-url bench weight lighthouse lint format clean python-version binder-check colab-check
 
 help:
-	@sed -n '2,23p' Makefile
+	@sed -n '2,22p' Makefile
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
