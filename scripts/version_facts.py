@@ -9,7 +9,7 @@ run behind it. This script installs every Keras release a fact needs into a scra
 folder under `.venv/version-facts/` (`pip install --no-deps --target`), runs the
 release in a subprocess beside the pinned TensorFlow (`PYTHONPATH` puts the scratch
 folder before the virtual environment's own Keras), executes each fact's snippet
-there and writes `book/data/version-facts.json`. Keras 3.0.x imports `tree`
+there and writes `companion/data/version-facts.json`. Keras 3.0.x imports `tree`
 (dm-tree), which the pinned stack lacks: it goes into its own scratch folder too. The
 pinned Keras runs from the virtual environment itself, tf-keras through `import
 tf_keras as keras`. Each run records the TensorFlow version it ran beside.
@@ -36,7 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".venv" / "version-facts"
-OUTPUT = ROOT / "book" / "data" / "version-facts.json"
+OUTPUT = ROOT / "companion" / "data" / "version-facts.json"
 GENERATED_BY = "python scripts/version_facts.py  (make version-facts)"
 PINNED = "3.15.1"
 TF_KERAS = "tf-keras 2.21.0"

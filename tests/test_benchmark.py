@@ -25,7 +25,7 @@ from companion.benchmark.verdicts import (
     trend,
 )
 
-DATA = Path(__file__).resolve().parents[1] / "book" / "data" / "cost.json"
+DATA = Path(__file__).resolve().parents[1] / "companion" / "data" / "cost.json"
 LAYERS = ("LSTM", "GRU", "SimpleRNN")
 #: Bias vectors of each layer, in units: GRU has two by default (reset_after=True).
 BIASES = {"LSTM": 4, "GRU": 6, "SimpleRNN": 1}

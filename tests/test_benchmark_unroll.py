@@ -1,4 +1,4 @@
-"""Tests for companion.benchmark.unroll and its data file book/data/unroll.json.
+"""Tests for companion.benchmark.unroll and its data file companion/data/unroll.json.
 
 No test asserts anything about a time: the file's timings are checked for their form
 (enough interleaved runs, load recorded) and for verdicts that agree with
@@ -18,7 +18,7 @@ from companion.benchmark import unroll
 from companion.benchmark.runner import MIN_REPEATS
 from companion.benchmark.verdicts import NO_DIFFERENCE, compare, ratio_range
 
-DATA = Path(__file__).resolve().parents[1] / "book" / "data" / "unroll.json"
+DATA = Path(__file__).resolve().parents[1] / "companion" / "data" / "unroll.json"
 TIMING_KEYS = {"seconds", "seconds_all", "seconds_min", "seconds_max", "cpu_seconds",
                "cpu_seconds_all", "load_average"}
 
@@ -28,10 +28,16 @@ def data():
     return json.loads(DATA.read_text())
 
 
+def recorded_command(meta):
+    """The command a data file records, as it reads now: files measured before the data
+    moved into the package (issue 25) record their output under book/data/."""
+    return meta["command"].replace("--output book/data/", "--output companion/data/")
+
+
 def check_schema(content, *, min_repeats):
     """Assert the form of a data file written by run_unroll (shared by the file and a run)."""
     meta = content["meta"]
-    assert meta["command"] == unroll.COMMAND
+    assert recorded_command(meta) == unroll.COMMAND
     assert meta["labels"] == list(unroll.LABELS)
     for key in ("load_average_start", "load_average_end"):
         assert len(meta[key]) == 3 and all(value >= 0 for value in meta[key])
@@ -133,7 +139,7 @@ MEMORY_KEYS = {"baseline_kib", "forward_peak_kib", "training_peak_kib"}
 def check_memory_schema(memory, *, min_repeats):
     """Assert the form of the memory part written by run_memory (file and small runs)."""
     meta = memory["meta"]
-    assert meta["command"] == f"{unroll.COMMAND} --only memory"
+    assert recorded_command(meta) == f"{unroll.COMMAND} --only memory"
     assert meta["labels"] == list(unroll.MEMORY_LABELS)
     assert meta["unit"] == "KiB"
     for key in ("load_average_start", "load_average_end"):

@@ -10,7 +10,7 @@ import pytest
 from companion.benchmark import Benchmark, load_benchmark
 from companion.figures import BookFigure, cost_scaling_figure, step_breakdown_figure
 
-DATA = Path(__file__).resolve().parents[1] / "book" / "data" / "cost.json"
+DATA = Path(__file__).resolve().parents[1] / "companion" / "data" / "cost.json"
 
 
 @pytest.fixture(scope="module")

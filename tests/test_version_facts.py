@@ -1,4 +1,4 @@
-"""book/data/version-facts.json keeps its schema, and the chapters name only releases
+"""companion/data/version-facts.json keeps its schema, and the chapters name only releases
 that someone ran.
 
 The file is written by scripts/version_facts.py (`make version-facts`), which installs
@@ -16,7 +16,7 @@ import booktools
 import pytest
 import version_facts
 
-DATA = booktools.ROOT / "book" / "data" / "version-facts.json"
+DATA = booktools.ROOT / "companion" / "data" / "version-facts.json"
 FACT_IDS = {"stateful_call_batch_check", "stateful_predict_batch", "masked_metric",
             "softmax_mask_shape_check", "embedding_input_length"}
 RUN_KEYS = {"keras", "tensorflow", "outcome", "detail"}

@@ -1,4 +1,4 @@
-"""Command line: ``python -m companion.benchmark --output book/data/cost.json [--quick]``."""
+"""Command line: ``python -m companion.benchmark --output companion/data/cost.json [--quick]``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Time LSTM, GRU and SimpleRNN with return_sequences True and False "
                     "and write the data file of the chapter 'What return_sequences costs'.")
     parser.add_argument("--output", type=Path, required=True,
-                        help="JSON file to write, e.g. book/data/cost.json")
+                        help="JSON file to write, e.g. companion/data/cost.json")
     parser.add_argument("--quick", action="store_true",
                         help="small grid, few repeats (marked preliminary)")
     parser.add_argument("--no-gpu", action="store_true", help="skip the GPU even if present")

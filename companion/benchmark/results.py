@@ -207,8 +207,15 @@ def _runs_field(quantity: str) -> str:
     return RUNS[v.choice("quantity", quantity, tuple(RUNS), hint='pass quantity="seconds"')]
 
 
-def load_benchmark(path: str | Path) -> Benchmark:
-    """Load a data file written by ``python -m companion.benchmark --output PATH``."""
+def load_benchmark(path: str | Path | None = None) -> Benchmark:
+    """Load a data file written by ``python -m companion.benchmark --output PATH``.
+
+    Without ``path``, the one the chapter reads: the companion's ``cost.json``.
+    """
+    if path is None:
+        from companion.data import book_data_path
+
+        path = book_data_path("cost")
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"expected a benchmark data file, got {str(path)!r}, which does not "

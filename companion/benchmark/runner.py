@@ -1,7 +1,7 @@
 """Measure the whole grid and return the content of the data file.
 
 Introduced in "What return_sequences costs";
-``python -m companion.benchmark --output book/data/cost.json`` calls :func:`run_benchmark`
+``python -m companion.benchmark --output companion/data/cost.json`` calls :func:`run_benchmark`
 and writes what it returns (add ``--quick`` for a small grid). See
 :mod:`companion.benchmark.measure` for how one number is taken.
 """
@@ -130,7 +130,7 @@ def run_benchmark(*, quick: bool = False, gpu: bool | None = None,
             f"{part} {t['seconds'] * 1e3:.1f} ms" for part, t in parts.items()))
     meta = {
         "preliminary": quick, "grid_name": "quick" if quick else "full",
-        "command": "python -m companion.benchmark --output book/data/cost.json"
+        "command": "python -m companion.benchmark --output companion/data/cost.json"
                    + (" --quick" if quick else ""),
         "created_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(
             timespec="seconds"),

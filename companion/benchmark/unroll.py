@@ -1,7 +1,7 @@
 """Measure what ``unroll=True`` costs and saves: trace time, graph size, speed, memory.
 
 Introduced in "Change precision and unroll the loop". Run
-``python -m companion.benchmark.unroll --output book/data/unroll.json`` (about six
+``python -m companion.benchmark.unroll --output companion/data/unroll.json`` (about six
 minutes on a busy 2-core machine, five of them for the memory part's 40 fresh processes;
 each part records its wall time in the file); the chapter reads the file and never times
 anything or measures memory itself. ``--only memory`` re-measures the process
@@ -62,7 +62,7 @@ SETTINGS: dict[str, Any] = {
 #: Verdict labels, read as "unroll=True is slower/faster than unroll=False".
 LABELS = ("unroll=True slower", "unroll=True faster")
 
-COMMAND = "python -m companion.benchmark.unroll --output book/data/unroll.json"
+COMMAND = "python -m companion.benchmark.unroll --output companion/data/unroll.json"
 
 #: The memory part: the model of :data:`SETTINGS`, each point in a fresh process.
 MEMORY_SETTINGS: dict[str, Any] = {
@@ -338,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
                     "fresh process running each, and write the data file of the chapter "
                     "'Change precision and unroll the loop'.")
     parser.add_argument("--output", type=Path, required=True,
-                        help="JSON file to write, e.g. book/data/unroll.json")
+                        help="JSON file to write, e.g. companion/data/unroll.json")
     parser.add_argument("--only", choices=PARTS,
                         help="measure this part alone and keep the other part already in "
                              "--output (which must exist)")

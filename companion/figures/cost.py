@@ -25,7 +25,7 @@ def _check_benchmark(benchmark: Any) -> None:
 
     if not isinstance(benchmark, Benchmark):
         raise TypeError(f"expected a Benchmark, got {type(benchmark).__name__}: load the "
-                        "data file with companion.load_benchmark('data/cost.json')")
+                        "data file with companion.load_benchmark()")
 
 
 def cost_scaling_figure(benchmark: Any, *, vary: str = "timesteps",
