@@ -19,6 +19,9 @@ and ``requirements-nodeps.txt``; a test keeps them equal):
 - ``torch``: ``torch==2.13.0``, from PyTorch's CPU-only index on Linux x86-64 (PyTorch's
   install page, https://pytorch.org/get-started/locally/), so no CUDA build is pulled. Set
   ``COMPANION_TORCH_INDEX_URL`` to use another index; empty means pip's configured index.
+  On Linux, after the install, a child process reads ``torch.version.cuda``: anything but
+  ``None`` (a CUDA build from another index, or a torch that does not import) raises
+  ``RuntimeError``.
 - ``jax``: ``jax==0.10.2`` and ``jaxlib==0.10.2`` (CPU).
 - ``tf_keras``: the tf-keras release of the installed TensorFlow's major.minor
   (``tf-keras~=2.21.0`` for TensorFlow 2.21), with ``--no-deps``: tf-keras asks for the

@@ -10,18 +10,25 @@ buildpack this reproduces in a virtual environment, without Docker and without `
   https://repo2docker.readthedocs.io/en/latest/use/repository.html, "Where to put
   configuration files"; ``BuildPack.binder_dir`` in repo2docker/buildpacks/base.py).
 - Which buildpack: the first that detects its files wins, in the order of
-  ``Repo2Docker.buildpacks`` (repo2docker/app.py): Dockerfile, Julia (Project.toml,
-  REQUIRE), Nix (default.nix), R, Conda (environment.yml), Pipfile, Python (runtime.txt
-  naming python, requirements.txt, or a Python package). This check reproduces the
-  Python buildpack only and refuses a repository with another buildpack's file or with
-  files it does not reproduce (apt.txt, postBuild, start).
-- Python: ``runtime.txt``'s ``python-X.Y`` (formats name-version[-yyyy-mm-dd];
-  ``BuildPack.runtime``). The venv is made with ``pythonX.Y`` from PATH; the check fails
-  if that Python is not there.
-- Installs: ``pip install --no-cache-dir -r requirements.txt`` (before the repository is
-  copied in, unless it has a local reference such as ``-e .``), then, for a Python
+  ``Repo2Docker.buildpacks`` (repo2docker/app.py): the legacy Dockerfile check, Dockerfile,
+  Julia (Project.toml or JuliaProject.toml; REQUIRE), Nix (default.nix), R (runtime.txt
+  naming r, or a root DESCRIPTION), Conda (environment.yml or environment.yaml), Pipfile
+  (Pipfile, Pipfile.lock), Python (runtime.txt naming python, requirements.txt, or a
+  Python package). This check reproduces the Python buildpack only. It refuses a
+  repository holding one of the files in ``OTHER_BUILDPACKS`` or ``NOT_REPRODUCED``
+  (apt.txt, postBuild, start), and a runtime.txt that does not name python; it does not
+  look for JuliaProject.toml, environment.yaml or DESCRIPTION.
+- Python: ``runtime.txt``'s ``python-X.Y`` (repo2docker's ``BuildPack.runtime`` accepts
+  name-version, name-version-yyyy-mm-dd and name-yyyy-mm-dd; this check accepts the first
+  two, with a minor version). The venv is made with ``pythonX.Y`` from PATH; the check
+  fails if that Python is not there.
+- Installs: ``pip install --no-cache-dir -r requirements.txt``, then, for a Python
   package (a root ``setup.py``, or a ``pyproject.toml`` with ``[project]`` and
-  ``[build-system]``, and no binder folder), ``pip install --no-cache-dir .``
+  ``[build-system]``, and no binder folder), ``pip install --no-cache-dir .``.
+  repo2docker installs requirements.txt before it copies the repository in only when the
+  repository is not a Python package and requirements.txt has no local reference such as
+  ``-e .`` (``_should_preassemble_pip``); this repository is a package, so both installs
+  run after the copy
   (``PythonBuildPack._get_pip_scripts``, ``_is_python_package`` and
   ``get_assemble_scripts`` in repo2docker/buildpacks/python/__init__.py; the
   configuration page https://repo2docker.readthedocs.io/en/latest/configuration/
