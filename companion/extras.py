@@ -132,10 +132,16 @@ def _install(extra: str) -> str:
     if extra == "torch" and sys.platform == "linux":
         cuda = subprocess.run([sys.executable, "-c", "import torch; print(torch.version.cuda)"],
                               capture_output=True, text=True)
+        if cuda.returncode != 0:
+            raise RuntimeError(
+                f"pip installed torch, but it does not import: {cuda.stderr.strip()[-500:]}"
+                "\nRestart the runtime and run this cell again; if it fails again, install "
+                f"it yourself: `pip install torch=={TORCH_VERSION} --index-url "
+                f"{TORCH_CPU_INDEX}`")
         if cuda.stdout.strip() != "None":
             raise RuntimeError(
-                f"pip installed a torch build for CUDA {cuda.stdout.strip() or '?'} "
-                f"{cuda.stderr.strip()[-300:]}, not the CPU-only build the book uses: "
+                f"pip installed a torch build for CUDA {cuda.stdout.strip()}, not the "
+                "CPU-only build the book uses: "
                 f"uninstall it and run `pip install torch=={TORCH_VERSION} --index-url "
                 f"{TORCH_CPU_INDEX}`")
     return version(DISTRIBUTIONS[extra])

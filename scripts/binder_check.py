@@ -17,7 +17,7 @@ buildpack this reproduces in a virtual environment, without Docker and without `
   Python package). This check reproduces the Python buildpack only. It refuses a
   repository holding one of the files in ``OTHER_BUILDPACKS`` or ``NOT_REPRODUCED``
   (apt.txt, postBuild, start), and a runtime.txt that does not name python; it does not
-  look for JuliaProject.toml, environment.yaml or DESCRIPTION.
+  look for DESCRIPTION (R's package file, which repo2docker reads at the root only).
 - Python: ``runtime.txt``'s ``python-X.Y`` (repo2docker's ``BuildPack.runtime`` accepts
   name-version, name-version-yyyy-mm-dd and name-yyyy-mm-dd; this check accepts the first
   two, with a minor version). The venv is made with ``pythonX.Y`` from PATH; the check
@@ -95,8 +95,9 @@ import booktools  # noqa: E402
 HARD_LIMIT_MB = 2048.0
 GUARANTEED_MB = 1024.0
 #: Files of repo2docker buildpacks that come before Python's, or steps it does not copy.
-OTHER_BUILDPACKS = ("Dockerfile", "Project.toml", "REQUIRE", "default.nix", "install.R",
-                    "environment.yml", "Pipfile", "Pipfile.lock")
+OTHER_BUILDPACKS = ("Dockerfile", "Project.toml", "JuliaProject.toml", "REQUIRE",
+                    "default.nix", "install.R", "environment.yml", "environment.yaml",
+                    "Pipfile", "Pipfile.lock")
 NOT_REPRODUCED = ("apt.txt", "postBuild", "start")
 #: What the Colab cell assumes Colab has (their pins are read from requirements.txt).
 COLAB_PACKAGES = ("tensorflow-cpu", "tensorflow", "keras", "numpy", "matplotlib",

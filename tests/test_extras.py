@@ -18,14 +18,17 @@ ROOT = Path(__file__).resolve().parents[1]
 class FakePip:
     """Records the commands ``subprocess.run`` gets; answers like pip and python would."""
 
-    def __init__(self, returncode=0, stderr="", cuda="None"):
+    def __init__(self, returncode=0, stderr="", cuda="None", broken=False):
         self.commands = []
         self.returncode, self.stderr, self.cuda = returncode, stderr, cuda
+        self.broken = broken  # the installed torch fails to import
 
     def __call__(self, command, **kwargs):
         self.commands.append(command)
         if command[1:3] == ["-m", "pip"]:
             return subprocess.CompletedProcess(command, self.returncode, "", self.stderr)
+        if self.broken:
+            return subprocess.CompletedProcess(command, 1, "", "ImportError: libtorch.so")
         return subprocess.CompletedProcess(command, 0, f"{self.cuda}\n", "")
 
 
@@ -88,6 +91,13 @@ def test_a_cuda_build_of_torch_raises(fake, monkeypatch):
     monkeypatch.setattr(extras.sys, "platform", "linux")
     fake(missing=("torch",), cuda="12.8")
     with pytest.raises(RuntimeError, match="CUDA 12.8.*CPU-only"):
+        extras.ensure("torch")
+
+
+def test_a_torch_that_does_not_import_says_so(fake, monkeypatch):
+    monkeypatch.setattr(extras.sys, "platform", "linux")
+    fake(missing=("torch",), broken=True)
+    with pytest.raises(RuntimeError, match="does not import: ImportError: libtorch.so"):
         extras.ensure("torch")
 
 
