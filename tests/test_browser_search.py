@@ -38,6 +38,8 @@ MESSAGES = {
     "keras3-2d-input": "Input 0 with name 'None' of layer 'lstm' is incompatible with the "
                        "layer: expected ndim=3, found ndim=2. Full shape received: (32, 24)",
     "keras3-unpack": "Iterating over a symbolic KerasTensor is not supported",
+    "unpack-too-many": "ValueError: too many values to unpack (expected 2)",
+    "unpack-not-enough": "ValueError: not enough values to unpack (expected 3, got 2)",
     "keras3-sequential-state": 'Layer "head" expects 1 input(s), but it received 3 input '
                                "tensors. Inputs received: [<KerasTensor shape=(None, 8), "
                                "dtype=float32, sparse=False, ragged=False",
@@ -50,6 +52,16 @@ MESSAGES = {
                               "tensors. Inputs received: [<KerasTensor shape=(None, 4), "
                               "dtype=float32, sparse=False, ragged=False",
     "recurrent-dropout": "recurrent_dropout fused kernel cuDNN",
+    "keras3-mask-dropped": "Layer 'flatten' (of type Flatten) was passed an input with a mask "
+                           "attached to it",
+    "keras3-input-shape": "UserWarning: Do not pass an `input_shape`/`input_dim` argument to a "
+                          "layer. When using Sequential models, prefer using an `Input(shape)` "
+                          "object as the first layer in the model instead.",
+    "keras3-reset-states": "'Sequential' object has no attribute 'reset_states'",
+    "keras3-cudnnlstm": "module 'keras.layers' has no attribute 'CuDNNLSTM'",
+    "keras3-input-length": "Argument `input_length` is deprecated. Just remove it.",
+    "keras3-0-input-length": "Unrecognized keyword arguments passed to Embedding: "
+                             "{'input_length': 5}",
     # tf-keras 2.21 (Keras 2), run by the gallery
     "keras2-2d-input": 'Input 0 of layer "lstm" is incompatible with the layer: expected '
                        "ndim=3, found ndim=2",
@@ -58,6 +70,7 @@ MESSAGES = {
     "keras2-stateful": "If a RNN is stateful, it needs to know its batch size",
     "keras2-initial-state": "An `initial_state` was passed that is not compatible with "
                             "`cell.state_size`",
+    "keras2-unpack": "TypeError: Cannot iterate over a Tensor with unknown first dimension.",
     # older standalone Keras, quoted in the gallery's index (not run)
     "old-target": "Error when checking target: expected dense_1 to have 3 dimensions, "
                   "but got array with shape",
@@ -66,6 +79,7 @@ MESSAGES = {
                         "3 dimensions",
     "old-stateful": "If a RNN is stateful, a complete input_shape must be provided "
                     "(including batch size)",
+    "old-mask": "Layer flatten_2 does not support masking, but was passed an input_mask",
 }
 
 
