@@ -362,3 +362,38 @@ def test_a_tuple_returning_last_layer_of_sequential_is_no_problem(layer, built):
     assert diagnose(model, x).ok
     got, result = _outcome(lambda: model.predict(x, verbose=0))
     assert got == "runs" and isinstance(result, tuple), result
+
+
+# ---------------------------------------------------------------- models built from cells
+
+CELL_LAYERS = {
+    "RNN(LSTMCell)": lambda **flags: L.RNN(L.LSTMCell(4), **flags),
+    "RNN([LSTMCell, GRUCell])": lambda **flags: L.RNN([L.LSTMCell(4), L.GRUCell(3)], **flags),
+    "RNN(StackedRNNCells)": lambda **flags: L.RNN(
+        L.StackedRNNCells([L.SimpleRNNCell(4), L.LSTMCell(3)]), **flags),
+}
+
+
+@pytest.mark.parametrize("cell", CELL_LAYERS)
+def test_diagnose_reads_a_recurrent_layer_built_from_cells_as_keras_runs_it(cell):
+    """The same findings as for LSTM/GRU/SimpleRNN, each run-time claim run in Keras: a
+    time axis the targets lack, a 2-D array, the bidirectional [:, -1] slice; and a
+    clean model whose fit, evaluate and predict run."""
+    layer = CELL_LAYERS[cell]
+    x, y = np.zeros((4, 10, 3), dtype="float32"), np.zeros((4, 1), dtype="float32")
+
+    def model(*head, **flags):
+        return lambda: keras.Sequential([keras.Input((10, 3)), layer(**flags), *head])
+
+    sequence = _check_claims(model(L.Dense(1), return_sequences=True), x, y, "mse")
+    assert sequence.checks == ("time-axis-in-output",), str(sequence)
+    assert _check_claims(model(L.Dense(1)), x, y, "mse").ok
+    two_d = _check_claims(model(L.Dense(1)), np.zeros((4, 10), dtype="float32"))
+    assert two_d.checks == ("input-shape",), str(two_d)
+
+    def sliced():
+        inputs = keras.Input((6, 2))
+        both = L.Bidirectional(layer(return_sequences=True))(inputs)
+        return keras.Model(inputs, L.Dense(1)(both[:, -1]))
+
+    assert diagnose(sliced()).checks == ("bidirectional-last-step",)

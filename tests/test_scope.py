@@ -128,6 +128,30 @@ def test_trace_shapes_of_convlstm2d_agrees_with_conv_shapes(keras, steps, size, 
     assert row.params == convlstm_count_params(channels, filters, kernel, rank=2)
 
 
+@settings(max_examples=12)
+@given(rank=st.sampled_from([1, 3]), steps=st.integers(1, 3), size=st.integers(3, 6),
+       channels=st.integers(1, 2), filters=st.integers(1, 3), kernel=st.integers(1, 3),
+       padding=st.sampled_from(["valid", "same"]), return_sequences=st.booleans(),
+       return_state=st.booleans())
+def test_trace_shapes_of_convlstm1d_and_3d_agrees_with_keras_and_conv_shapes(
+        keras, rank, steps, size, channels, filters, kernel, padding, return_sequences,
+        return_state):
+    layer = getattr(keras.layers, f"ConvLSTM{rank}D")(
+        filters, kernel, padding=padding, return_sequences=return_sequences,
+        return_state=return_state)
+    inputs = keras.Input((steps, *[size] * rank, channels))
+    outputs = layer(inputs)
+    row = trace_shapes(keras.Model(inputs, outputs)).rows[0]
+    want = convlstm_output_shape((None, steps, *[size] * rank, channels), filters, kernel,
+                                 rank=rank, padding=padding,
+                                 return_sequences=return_sequences, return_state=return_state)
+    built = (tuple(tuple(t.shape) for t in outputs) if return_state
+             else tuple(outputs.shape))
+    assert (row.layer, row.output_shape) == (f"ConvLSTM{rank}D", want) and want == built
+    assert row.params == convlstm_count_params(channels, filters, kernel, rank=rank) == (
+        layer.count_params())
+
+
 def test_predict_stack_refuses_a_convlstm_spec_before_answering():
     with pytest.raises(ValueError, match=r"unknown layer 'ConvLSTM2D'.*predict_stack does "
                                          r"not follow it.*convlstm_output_shape"):
