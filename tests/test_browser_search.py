@@ -52,14 +52,17 @@ MESSAGES = {
                               "tensors. Inputs received: [<KerasTensor shape=(None, 4), "
                               "dtype=float32, sparse=False, ragged=False",
     "recurrent-dropout": "recurrent_dropout fused kernel cuDNN",
-    "keras3-mask-dropped": "Layer 'flatten' (of type Flatten) was passed an input with a mask "
-                           "attached to it",
+    "keras3-mask-dropped": "UserWarning: Layer 'flatten' (of type Flatten) was passed an input "
+                           "with a mask attached to it. However, this layer does not support "
+                           "masking and will therefore destroy the mask information. "
+                           "Downstream layers will not see the mask.",
     "keras3-input-shape": "UserWarning: Do not pass an `input_shape`/`input_dim` argument to a "
                           "layer. When using Sequential models, prefer using an `Input(shape)` "
                           "object as the first layer in the model instead.",
     "keras3-reset-states": "'Sequential' object has no attribute 'reset_states'",
     "keras3-cudnnlstm": "module 'keras.layers' has no attribute 'CuDNNLSTM'",
     "keras3-input-length": "Argument `input_length` is deprecated. Just remove it.",
+    # Keras 3.0.0, 3.0.5 and 3.1.1, run by `make version-facts` (the gallery prints them)
     "keras3-0-input-length": "Unrecognized keyword arguments passed to Embedding: "
                              "{'input_length': 5}",
     # tf-keras 2.21 (Keras 2), run by the gallery
