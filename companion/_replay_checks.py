@@ -44,7 +44,7 @@ def kind_of(keras: Any, layer: Any, *, wrapped: bool = False, generic: bool = Fa
             kind = name
             break
     else:
-        if generic and not wrapped and isinstance(layer, keras.layers.RNN):
+        if generic and isinstance(layer, keras.layers.RNN):
             kind = _kind_of_cell(keras, layer.cell)
         else:
             inside = " inside Bidirectional" if wrapped else ""

@@ -73,10 +73,10 @@ def replay(layer: Any, inputs: Any, mask: Any = None, *, initial_state: Any = No
     ----------
     layer : keras.layers.SimpleRNN, GRU, LSTM, Bidirectional or RNN
         A built layer (called once, or built with ``layer.build(input_shape)``).
-        ``Bidirectional`` may wrap any of the three, with any ``merge_mode``.
         ``keras.layers.RNN(cell)`` is accepted when ``cell`` is exactly one of Keras's
         ``SimpleRNNCell``, ``GRUCell`` or ``LSTMCell`` (chapter "Step through a sequence
         with cells"); stacked cells and cells of your own raise ``TypeError``.
+        ``Bidirectional`` may wrap any of these, with any ``merge_mode``.
         Activations are recognised by identity with Keras's own ``tanh``, ``sigmoid``,
         ``relu`` and ``linear``; anything else is rejected. ``dropout`` and
         ``recurrent_dropout`` are ignored: they only act in training, and the replay is
@@ -205,8 +205,8 @@ def _replay_bidirectional(keras: Any, layer: Any, inputs: Any, mask: Any,
                           initial_state: Any) -> np.ndarray | tuple[np.ndarray, ...]:
     check.check_built(layer)
     forward, backward = layer.forward_layer, layer.backward_layer
-    kinds = [check.kind_of(keras, forward, wrapped=True),
-             check.kind_of(keras, backward, wrapped=True)]
+    kinds = [check.kind_of(keras, forward, wrapped=True, generic=True),
+             check.kind_of(keras, backward, wrapped=True, generic=True)]
     x, m = check.check_inputs(forward, kinds[0], inputs, mask)
     given = check.split_bidirectional(initial_state, (STATE_COUNT[kinds[0]],
                                                       STATE_COUNT[kinds[1]]))
