@@ -27,6 +27,21 @@ def as_tuple(result):
     return tuple(result) if isinstance(result, (list, tuple)) else (result,)
 
 
+def assert_replays_as_keras(layer, shape, masked, seed):
+    """Build ``layer`` with random weights, run it and the replay on the same random
+    batch (a random mask if ``masked``), and compare every returned tensor."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=shape).astype("float32")
+    mask = rng.random(shape[:2]) < 0.7 if masked else None
+    layer.build((None, None, shape[-1]))
+    randomize(layer, seed)
+    expected = as_tuple(layer(x, mask=mask))
+    got = as_tuple(replay(layer, x, mask))
+    assert len(got) == len(expected)
+    for mine, theirs in zip(got, expected, strict=True):
+        np.testing.assert_allclose(mine, np.asarray(theirs), **TOLERANCE)
+
+
 @settings(max_examples=24)
 @given(cell=st.sampled_from(CELLS), batch=st.integers(1, 4), timesteps=st.integers(1, 6),
        features=st.integers(1, 4), units=st.integers(1, 5),
@@ -35,19 +50,10 @@ def as_tuple(result):
 def test_rnn_of_a_builtin_cell_replays_as_keras_runs_it(
         keras, cell, batch, timesteps, features, units, return_sequences, return_state,
         go_backwards, masked, seed):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(batch, timesteps, features)).astype("float32")
-    mask = rng.random((batch, timesteps)) < 0.7 if masked else None
     layer = keras.layers.RNN(getattr(keras.layers, cell)(units),
                              return_sequences=return_sequences, return_state=return_state,
                              go_backwards=go_backwards)
-    layer.build((None, None, features))
-    randomize(layer, seed)
-    expected = as_tuple(layer(x, mask=mask))
-    got = as_tuple(replay(layer, x, mask))
-    assert len(got) == len(expected)
-    for mine, theirs in zip(got, expected, strict=True):
-        np.testing.assert_allclose(mine, np.asarray(theirs), **TOLERANCE)
+    assert_replays_as_keras(layer, (batch, timesteps, features), masked, seed)
 
 
 @pytest.mark.parametrize("cell", CELLS)
@@ -113,20 +119,11 @@ def test_refuses_a_cell_of_your_own_and_a_subclass_of_a_builtin_cell(keras):
 def test_bidirectional_rnn_of_a_builtin_cell_replays_as_keras_runs_it(
         keras, cell, batch, timesteps, features, units, merge_mode, return_sequences,
         return_state, masked, seed):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(batch, timesteps, features)).astype("float32")
-    mask = rng.random((batch, timesteps)) < 0.7 if masked else None
     layer = keras.layers.Bidirectional(
         keras.layers.RNN(getattr(keras.layers, cell)(units),
                          return_sequences=return_sequences, return_state=return_state),
         merge_mode=merge_mode)
-    layer.build((None, None, features))
-    randomize(layer, seed)
-    expected = as_tuple(layer(x, mask=mask))
-    got = as_tuple(replay(layer, x, mask))
-    assert len(got) == len(expected)
-    for mine, theirs in zip(got, expected, strict=True):
-        np.testing.assert_allclose(mine, np.asarray(theirs), **TOLERANCE)
+    assert_replays_as_keras(layer, (batch, timesteps, features), masked, seed)
 
 
 def test_refuses_stacked_cells_inside_bidirectional(keras):
