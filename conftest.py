@@ -9,6 +9,13 @@
    Notebook kernels are separate processes: they get the same restriction from an
    IPython start-up file in a temporary ``IPYTHONDIR`` (``tests/no_network/startup.py``).
    ``tests/test_no_network.py`` shows that both catch a deliberate connection.
+3. nbval's kernels come from a fork server that has imported Keras once
+   (``tests/preloaded_kernel``, the ``book-preloaded`` kernelspec): each notebook still
+   runs in a new kernel process, in the state a fresh ``import keras`` leaves, without
+   paying three to four seconds of TensorFlow import per notebook. A kernel the server
+   cannot give exactly (another interpreter, another import-time environment, a random
+   hash seed) is started fresh, and ``BOOK_FRESH_KERNELS=1`` starts every one fresh.
+   The server starts when a process has collected two notebooks or more.
 """
 
 from __future__ import annotations
@@ -25,8 +32,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "tests"))
 
 import booktools  # noqa: E402
+import preloaded_kernel  # noqa: E402
 
 # A PYTHONHASHSEED already set wins, so the notebooks can be checked under other hash
 # seeds (PYTHONHASHSEED=random make test-pytest); make exports 0.
@@ -52,6 +61,16 @@ os.environ["IPYTHONDIR"] = _ipython_dir_without_network()
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("--allow-hosts", default=None) is None:
         config.option.allow_hosts = LOOPBACK
+    option = config.option
+    if (getattr(option, "nbval_current_env", False) and not option.nbval_kernel_name
+            and os.environ.get("BOOK_FRESH_KERNELS") != "1"):
+        directory = tempfile.mkdtemp(prefix="book-jupyter-")
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        preloaded_kernel.write_kernelspec(directory)
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(
+            filter(None, [directory, os.environ.get("JUPYTER_PATH")]))
+        option.nbval_current_env = False
+        option.nbval_kernel_name = preloaded_kernel.KERNEL_NAME
 
 
 @pytest.hookimpl(trylast=True)
@@ -67,3 +86,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """
     gc.collect()
     gc.freeze()
+    # One fork server per process that runs two notebooks or more (one notebook gains
+    # nothing), unless a parent pytest's server is already in the environment.
+    notebooks = {item.path for item in session.items if item.path.suffix == ".ipynb"}
+    if (getattr(session.config.option, "nbval_kernel_name", None)
+            == preloaded_kernel.KERNEL_NAME
+            and len(notebooks) >= 2 and not os.environ.get(preloaded_kernel.SERVER_ENV)):
+        server = preloaded_kernel.Server()
+        os.environ[preloaded_kernel.SERVER_ENV] = server.path
+        session.config.add_cleanup(server.stop)
