@@ -1,7 +1,7 @@
 # Task runner: CI (.ci/run) calls the same targets a person runs.
 #   make book       build the HTML book into _build/html (creates .venv if missing)
-#   make test       lint, strict book build, then pytest: unit tests, doctests,
-#                   nbval over every notebook, browser tests (on JOBS workers)
+#   make test       lint, then the strict book build beside pytest: unit tests,
+#                   doctests, nbval over every notebook, browser tests (on JOBS workers)
 #   make chapter NB=book/stacking   one chapter in seconds: its nbval and its page
 #                   in the browser suite (an incremental, non-strict build)
 #   make notebooks  re-execute every notebook in place (the only way outputs change)
@@ -42,7 +42,8 @@ JOBS ?= auto
 PYTEST := $(BIN)/python -m pytest -n $(JOBS)
 
 .PHONY: cost-data axe help install check-python book build-strict test test-pytest quick chapter notebooks \
-	sync-url bench weight lighthouse lint format clean python-version binder-check colab-check
+	sync-url bench weight lighthouse lint format clean python-version binder-check colab-check \
+	build-beside-pytest
 
 help:
 	@sed -n '2,22p' Makefile
@@ -137,8 +138,23 @@ format: $(STAMP)
 	$(BIN)/ruff format companion tests scripts
 	$(BIN)/ruff check --fix companion tests scripts book
 
-test: $(STAMP) $(AXE) lint build-strict
-	$(PYTEST) $(PYTEST_ARGS)
+test: $(STAMP) $(AXE) lint
+	@$(MAKE) --no-print-directory build-beside-pytest
+
+# The strict build and pytest, side by side: the build (one core) runs while the pytest
+# workers start, collect and run the unit tests and notebooks; the browser tests wait for
+# it (tests/browser/session.py reads BOOK_BUILD_STATUS). The build's output is printed
+# after pytest's, and a failed build fails the target as a failed test does.
+build-beside-pytest: $(STAMP) $(AXE)
+	@folder=$$(mktemp -d); status=$$folder/status; \
+	echo "make build-strict runs beside pytest; its output follows pytest's"; \
+	{ $(MAKE) --no-print-directory build-strict > $$folder/build.log 2>&1 && code=0 || code=$$?; \
+	  echo $$code > $$status.tmp; mv $$status.tmp $$status; } & \
+	BOOK_BUILD_STATUS=$$status $(PYTEST) $(PYTEST_ARGS) && tests=0 || tests=$$?; \
+	wait; echo "--- make build-strict (run beside pytest):"; cat $$folder/build.log; \
+	build=$$(cat $$status); rm -rf $$folder; \
+	if [ "$$build" != 0 ]; then echo "error: the strict build failed (exit $$build): its output is above"; fi; \
+	[ "$$tests" = 0 ] && [ "$$build" = 0 ]
 
 # The last step of `make test` alone, over the current build (scripts/bench_phases.py
 # times it on its own).

@@ -73,6 +73,43 @@ def pytest_configure(config: pytest.Config) -> None:
         option.nbval_kernel_name = preloaded_kernel.KERNEL_NAME
 
 
+#: The files that take longest under ``make test`` (worker seconds, measured by
+#: scripts/bench_phases.py on 2026-12-07), longest first. pytest-xdist hands out whole
+#: files in the order collected (pyproject.toml: ``--no-loadscope-reorder``), so these go
+#: first, then the other notebooks, the other test files, and the package's doctests
+#: (many short files) last: no long file starts while the other worker is about to
+#: finish. It sets an order only: a stale entry costs time, never a result.
+LONGEST_FIRST = (
+    "tests/test_browser.py", "tests/test_fuzz_diagnose.py", "book/error-gallery.ipynb",
+    "tests/test_backends.py", "tests/test_diagnose_cli.py", "tests/test_shapes.py",
+    "book/saving.ipynb", "tests/test_replay.py", "tests/test_explorer.py",
+    "tests/test_accessibility.py", "book/fused-kernel.ipynb", "tests/test_session.py",
+    "book/static-features.ipynb", "tests/test_preloaded_kernel.py",
+    "tests/test_browser_search.py", "tests/test_compat.py", "tests/test_companion_alone.py",
+    "book/convlstm.ipynb", "tests/test_fuzz_keras.py", "book/backends.ipynb",
+)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order the files as ``LONGEST_FIRST`` says (a stable sort: within a file, nothing
+    moves)."""
+    rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
+
+    def place(item: pytest.Item) -> tuple[int, int]:
+        try:
+            name = item.path.relative_to(ROOT).as_posix()
+        except ValueError:
+            return (4, 0)
+        if name in rank:
+            return (0, rank[name])
+        if name.endswith(".ipynb"):
+            return (1, 0)
+        return (2, 0) if name.startswith("tests/") else (3, 0)
+
+    items.sort(key=place)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Move everything collection imported (TensorFlow, Keras, the test modules) out of

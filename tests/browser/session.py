@@ -6,6 +6,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,8 +22,33 @@ def unavailable(message: str):
     pytest.skip(message)
 
 
+#: Where ``make test`` says how its strict build, run beside pytest, ended (its exit status).
+BUILD_STATUS_ENV = "BOOK_BUILD_STATUS"
+
+
+def wait_for_build(timeout: float = 900.0) -> None:
+    """Under ``make test`` the strict build runs beside pytest: wait for it to end (the
+    Makefile writes its exit status to the file ``BOOK_BUILD_STATUS`` names), and fail
+    when it failed. Without that variable, return at once."""
+    status = os.environ.get(BUILD_STATUS_ENV)
+    if not status:
+        return
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(status):
+        if time.monotonic() > deadline:
+            pytest.fail(f"the strict build beside pytest did not end within {timeout:.0f} s "
+                        f"(no {status})", pytrace=False)
+        time.sleep(0.2)
+    code = Path(status).read_text(encoding="utf-8").strip()
+    if code != "0":
+        pytest.fail(f"the strict build failed (exit status {code}): `make test` prints its "
+                    "output after pytest's", pytrace=False)
+
+
 def built_book(default: Path, page: str = "index.html") -> Path:
-    """``BOOK_HTML_DIR`` (else ``default``), when it holds ``page``; else skip or fail."""
+    """``BOOK_HTML_DIR`` (else ``default``), when it holds ``page``; else skip or fail.
+    Waits first for a build running beside pytest (``wait_for_build``)."""
+    wait_for_build()
     path = Path(os.environ.get("BOOK_HTML_DIR") or default)
     if not (path / page).is_file():
         unavailable(f"no {page} in {path}: build the book first (`make book`)")
