@@ -1,4 +1,4 @@
-"""The kernel command of the ``book-preloaded`` kernelspec (see README.md here).
+"""The kernel command of the ``book-preloaded`` kernelspec (see __init__.py here).
 
     python tests/preloaded_kernel/client.py -f CONNECTION_FILE
 

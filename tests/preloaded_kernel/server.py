@@ -1,4 +1,4 @@
-"""A fork server for the notebook kernels of one pytest process (see README.md here).
+"""A fork server for the notebook kernels of one pytest process (see __init__.py here).
 
     python tests/preloaded_kernel/server.py SOCKET_PATH
 
