@@ -23,6 +23,7 @@ its file descriptors 0, 1 and 2 attached; the server answers ``started PID`` or
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import selectors
@@ -108,7 +109,6 @@ def serve(path: str) -> None:
     selector = selectors.DefaultSelector()
     selector.register(listener, selectors.EVENT_READ)
     kernels: dict[int, socket.socket] = {}
-    registered: set[socket.socket] = set()
 
     def end(pid: int, code: int) -> None:
         conn = kernels.pop(pid)
@@ -116,9 +116,8 @@ def serve(path: str) -> None:
             conn.send(f"exit {code}".encode())
         except OSError:
             pass
-        if conn.fileno() != -1 and conn in registered:
+        with contextlib.suppress(KeyError):  # unregistered already if its client went
             selector.unregister(conn)
-            registered.discard(conn)
         conn.close()
 
     try:
@@ -150,7 +149,6 @@ def serve(path: str) -> None:
                         os.close(fd)
                     kernels[pid] = conn
                     selector.register(conn, selectors.EVENT_READ, pid)
-                    registered.add(conn)
                     conn.send(f"started {pid}".encode())
                 else:  # the client went away: its kernel goes too
                     try:
@@ -163,7 +161,6 @@ def serve(path: str) -> None:
                         except ProcessLookupError:
                             pass
                         selector.unregister(key.fileobj)
-                        registered.discard(key.fileobj)
             while kernels:
                 pid, status = os.waitpid(-1, os.WNOHANG)
                 if pid == 0:
